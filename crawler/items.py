@@ -1,0 +1,31 @@
+"""Items that travel from spiders through the pipelines (plain dataclasses, no scrapy import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ReportItem:
+    """One fetched report page or attachment, filled in stage by stage by the pipelines.
+
+    The spider sets the fetch fields; ExtractPipeline sets `document`, ParsePipeline sets
+    `report`; StorePipeline writes it and records `store_status`.
+    """
+
+    url: str
+    body: bytes
+    status: int = 200
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, first value
+    fetched_at: str = ""  # ISO 8601 UTC
+    body_sha256: str = ""
+    portal: str = ""  # seed / portal name or start URL
+    link_text: str = ""  # the anchor text the spider followed (a title hint)
+    referer: str = ""
+    kind: str = "html"  # html | pdf | docx | doc | wps | xls | xlsx | txt
+    document: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    store_status: str = ""  # new | changed | unchanged | duplicate (set by the store)

@@ -1,0 +1,1 @@
+"""Report parsing: detection, metadata, sections, tables, checks (no scrapy imports)."""

@@ -1,0 +1,81 @@
+"""HTML tables as rectangular grids of cell text, with rowspan/colspan expanded.
+
+A merged cell is repeated into every grid position it covers, so that a row label
+spanning 22 rows (the 本年度办理结果 block of table 三) is present on each of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import html as lxml_html
+from lxml.etree import _Element
+
+Grid = list[list[str]]
+
+_WS = re.compile(r"[\s\u3000\xa0]+")
+# Real portals write absurd spans (colspan="1000"); cap them so a grid stays small.
+_MAX_SPAN = 60
+
+
+def _span(cell: _Element, attr: str) -> int:
+    raw = (cell.get(attr) or "1").strip()
+    m = re.match(r"\d+", raw)
+    n = int(m.group(0)) if m else 1
+    return max(1, min(n, _MAX_SPAN))
+
+
+def cell_text(cell: _Element) -> str:
+    """Text of a cell with whitespace folded (words broken by <br> are joined)."""
+    parts = []
+    for t in cell.itertext():
+        parts.append(t)
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
+def _own_rows(table: _Element) -> Iterable[_Element]:
+    """Rows of this table, not of tables nested inside its cells."""
+    for tr in table.iter("tr"):
+        parent = tr.getparent()
+        while parent is not None and parent.tag not in ("table",):
+            parent = parent.getparent()
+        if parent is table:
+            yield tr
+
+
+def table_grid(table: _Element) -> Grid:
+    """Expand one <table> element into a rectangular grid of strings."""
+    grid: dict[tuple[int, int], str] = {}
+    width = 0
+    r = 0
+    for tr in _own_rows(table):
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            while (r, c) in grid:
+                c += 1
+            text = cell_text(cell)
+            rs, cs = _span(cell, "rowspan"), _span(cell, "colspan")
+            for dr in range(rs):
+                for dc in range(cs):
+                    grid.setdefault((r + dr, c + dc), text)
+            c += cs
+            width = max(width, c)
+        r += 1
+    height = max((k[0] for k in grid), default=-1) + 1
+    return [[grid.get((i, j), "") for j in range(width)] for i in range(height)]
+
+
+def grids_from_element(root: _Element) -> list[Grid]:
+    """Every table under root (nested tables included), outermost first, as grids."""
+    return [g for t in root.iter("table") if (g := table_grid(t))]
+
+
+def grids_from_html(markup: str | bytes) -> list[Grid]:
+    """Parse an HTML fragment or page and return its tables as grids."""
+    if not markup or not (markup.strip() if isinstance(markup, str) else markup.strip()):
+        return []
+    root = lxml_html.fromstring(markup)
+    return grids_from_element(root)
