@@ -25,6 +25,9 @@ class ReportItem:
     link_text: str = ""  # the anchor text the spider followed (a title hint)
     referer: str = ""
     kind: str = "html"  # html | pdf | docx | doc | wps | xls | xlsx | txt
+    # For an attachment: what the page linking it said (title, page_url, meta tags), so that the
+    # parser knows the agency and date a bare PDF does not print.
+    context: dict[str, Any] = field(default_factory=dict)
     document: dict[str, Any] | None = None
     report: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)

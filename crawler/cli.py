@@ -1,0 +1,51 @@
+"""The `zwgk` command line: one sub-command per module in crawler/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from crawler import __version__
+
+# name -> module under crawler.commands; each defines HELP, configure(parser) and run(args) -> int.
+COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zwgk",
+        description="Crawl China's government information-disclosure portals for 政府信息公开工作年度报告.",
+    )
+    parser.add_argument("--version", action="version", version=f"zwgk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"crawler.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"crawler.commands.{name}":
+                raise
+            continue  # a command not built yet is simply not offered
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("zwgk: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

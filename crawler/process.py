@@ -1,0 +1,52 @@
+"""The per-item analysis shared by the crawl pipelines and `zwgk reparse` (no scrapy import).
+
+extract_stage: raw body -> item.document (HTML pages only; files have no page around them).
+parse_stage:   body + document -> item.report (the template's fields, checks, warnings).
+"""
+
+from __future__ import annotations
+
+from crawler.items import ReportItem
+
+
+def extract_stage(item: ReportItem) -> ReportItem:
+    """Fill item.document for HTML items; a failure becomes a warning, never a crash."""
+    if item.kind != "html":
+        return item
+    from crawler.extract import extract_document
+
+    try:
+        doc = extract_document(item.body, item.url, item.headers)
+    except Exception as exc:  # noqa: BLE001 - one broken page must not stop the crawl
+        item.warnings.append(f"extract failed: {type(exc).__name__}: {exc}")
+        return item
+    item.document = doc.to_dict()
+    item.warnings.extend(doc.warnings)
+    return item
+
+
+def parse_stage(item: ReportItem) -> ReportItem:
+    """Fill item.report from the document (HTML) or the file body (PDF, DOCX, text)."""
+    from crawler.report.parse import parse_bytes, parse_document_dict
+
+    try:
+        if item.kind == "html" and item.document is not None:
+            report = parse_document_dict(item.document, context=item.context)
+        else:
+            report = parse_bytes(
+                item.body,
+                url=item.url,
+                content_type=item.content_type,
+                headers=item.headers,
+                context=item.context,
+            )
+    except Exception as exc:  # noqa: BLE001 - recorded on the item, the store keeps the source
+        item.warnings.append(f"parse failed: {type(exc).__name__}: {exc}")
+        return item
+    item.report = report.to_dict()
+    return item
+
+
+def analyse(item: ReportItem) -> ReportItem:
+    """Both stages, as the crawl runs them (used by `zwgk reparse`)."""
+    return parse_stage(extract_stage(item))

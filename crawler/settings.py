@@ -1,0 +1,64 @@
+"""Scrapy settings for zwgk: the one configuration system.
+
+Values here are defaults. ZWGK_* settings can be overridden by environment variables of the same
+name (see crawler.config) and by `zwgk` command-line flags, which set them with priority "cmdline".
+"""
+
+from __future__ import annotations
+
+from crawler import __version__
+from crawler.config import env_overrides
+
+BOT_NAME = "zwgk"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- zwgk's own settings -------------------------------------------------------------------------
+ZWGK_STORE = "sqlite:///zwgk.db"  # sqlite:///path.db, a plain path, or postgresql://...
+ZWGK_ARCHIVE_DIR = ""  # raw-body archive; "" = next to the SQLite file (zwgk-archive/)
+ZWGK_MAX_PAGES = 0  # per-portal page budget; 0 = unlimited
+ZWGK_DISCOVERY_DEPTH = 3  # link depth when looking for annual-report columns from a portal home page
+ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all
+ZWGK_INCREMENTAL = True  # conditional requests + stop paging when a list page holds only known items
+ZWGK_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
+ZWGK_REDIS_URL = ""  # distributed mode (scrapy-redis) when set
+
+# --- politeness and robustness -------------------------------------------------------------------
+USER_AGENT = (
+    f"zwgk/{__version__} (government information-disclosure report crawler; "
+    "+https://pypi.org/project/zwgk/)"
+)
+ROBOTSTXT_OBEY = True  # switch off with `zwgk crawl --ignore-robots` for portals you have permission for
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # a report PDF is rarely above a few MB
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = True
+HTTPERROR_ALLOW_ALL = False
+DEPTH_PRIORITY = 0
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.parse.ParsePipeline": 400,
+    "pipelines.store.StorePipeline": 800,
+}
+
+EXTENSIONS = {
+    "pipelines.progress.ProgressExtension": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+globals().update(env_overrides({k: v for k, v in dict(globals()).items() if k.startswith("ZWGK_")}))

@@ -1,0 +1,84 @@
+"""Per-portal counters for one crawl, kept on the crawler and mirrored into Scrapy stats."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+_MAX_MESSAGES = 20  # per portal and kind: enough to say what failed without flooding the run record
+
+
+class PortalStats:
+    """Pages, reports (new/changed/unchanged/duplicate), errors, blocks, warnings per portal."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.portals: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def of(cls, crawler: Any) -> PortalStats:
+        existing = getattr(crawler, "_zwgk_portal_stats", None)
+        if existing is None:
+            existing = cls(crawler)
+            crawler._zwgk_portal_stats = existing
+        return existing
+
+    def portal(self, name: str) -> dict[str, Any]:
+        if name not in self.portals:
+            self.portals[name] = {"counts": defaultdict(int), "errors": [], "blocked": [], "warnings": []}
+        return self.portals[name]
+
+    def count(self, portal: str, key: str, n: int = 1) -> None:
+        self.portal(portal)["counts"][key] += n
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"zwgk/{key}", n)
+
+    def page(self, portal: str) -> None:
+        self.count(portal, "pages")
+
+    def note(self, portal: str, key: str) -> None:
+        self.count(portal, key)
+
+    def _message(self, portal: str, kind: str, message: str) -> None:
+        msgs = self.portal(portal)[kind]
+        if len(msgs) < _MAX_MESSAGES:
+            msgs.append(message)
+
+    def error(self, portal: str, message: str) -> None:
+        self.count(portal, "errors")
+        self._message(portal, "errors", message)
+
+    def blocked(self, portal: str, message: str) -> None:
+        self.count(portal, "blocked")
+        self._message(portal, "blocked", message)
+
+    def warn(self, portal: str, message: str) -> None:
+        self.count(portal, "warnings")
+        self._message(portal, "warnings", message)
+
+    def totals(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for p in self.portals.values():
+            for k, v in p["counts"].items():
+                out[k] += v
+        return dict(out)
+
+    def status(self, portal: str) -> str:
+        """ok, blocked or failed: failed when nothing at all could be fetched from the portal."""
+        c = self.portal(portal)["counts"]
+        fetched = c.get("pages", 0) - c.get("blocked", 0)
+        if fetched > 0:
+            return "ok"
+        return "blocked" if c.get("blocked") else "failed"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: {
+                "status": self.status(name),
+                "counts": dict(p["counts"]),
+                "errors": list(p["errors"]),
+                "blocked": list(p["blocked"]),
+                "warnings": list(p["warnings"]),
+            }
+            for name, p in self.portals.items()
+        }

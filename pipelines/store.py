@@ -1,0 +1,61 @@
+"""Store pipeline: one store per crawler, shared with the spider's seen-lookups."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from crawler.items import ReportItem
+from crawler.store import Store, open_store
+from pipelines.portalstats import PortalStats
+
+logger = logging.getLogger(__name__)
+
+
+def shared_store(crawler: Any) -> Store:
+    """The crawl's store, opened from ZWGK_STORE on first use and kept on the crawler."""
+    store = getattr(crawler, "_zwgk_store", None)
+    if store is None:
+        settings = crawler.settings
+        store = open_store(settings.get("ZWGK_STORE"), archive_dir=settings.get("ZWGK_ARCHIVE_DIR") or None)
+        crawler._zwgk_store = store
+    return store
+
+
+class StorePipeline:
+    """Write each report item to the store and record the crawl run."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = PortalStats.of(crawler)
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        args = {k: v for k, v in vars(spider).items() if isinstance(v, (str, int, float, bool))}
+        self.run_id = shared_store(self.crawler).start_run(spider=spider.name, args=args)
+
+    def process_item(self, item: ReportItem) -> ReportItem:
+        result = shared_store(self.crawler).save(item)
+        item.store_status = result.status
+        self.stats.count(item.portal, result.status)
+        for w in item.warnings:
+            self.stats.warn(item.portal, f"{item.url}: {w}")
+        # The raw body is archived; drop it so feeds and logs do not carry megabytes.
+        item.body = b""
+        return item
+
+    def close_spider(self) -> None:
+        store = shared_store(self.crawler)
+        if self.run_id is not None:
+            counts = self.stats.totals()
+            portals = self.stats.as_dict()
+            store.finish_run(self.run_id, counts, portals)
+            logger.info("crawl run %s: %s", self.run_id, json.dumps(counts, ensure_ascii=False))
+        store.close()
+        self.crawler._zwgk_store = None
