@@ -1,0 +1,57 @@
+"""The corpus store: `open_store(url)` -> Store (SQLite by default, PostgreSQL at scale).
+
+    store = open_store("zwgk.db")                     # or "sqlite:///zwgk.db"
+    store = open_store("postgresql://user@127.0.0.1:5432/zwgk")
+    run = store.start_run("portal", {...}); store.save(item); store.finish_run(run, counts, portals)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from crawler.store.base import SaveResult, SeenInfo, Store, StoreError
+from crawler.store.schema import LATEST as SCHEMA_VERSION
+from crawler.store.schema import VIEW_NAMES
+
+__all__ = ["open_store", "default_store_url", "Store", "SaveResult", "SeenInfo", "StoreError",
+           "SCHEMA_VERSION", "VIEW_NAMES"]
+
+
+def default_store_url() -> str:
+    """`$ZWGK_STORE`, else ./zwgk.db."""
+    return os.environ.get("ZWGK_STORE") or "zwgk.db"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file path of a SQLite URL or plain path; None for a PostgreSQL URL."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return None
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    if "://" in url:
+        raise StoreError(f"unsupported store URL {url!r}: use a path, sqlite:///path or postgresql://…")
+    return url
+
+
+def open_store(url: str | None = None, archive_dir: str | None = None, *,
+               schema_version: int | None = None) -> Store:
+    """Open (create, migrate) a store. `schema_version` stops migrating at that version (tests)."""
+    url = url or default_store_url()
+    path = sqlite_path(url)
+    store: Store
+    if path is None:
+        from crawler.store.postgres import PostgresStore
+
+        store = PostgresStore(url, archive_dir or "zwgk-archive")
+    else:
+        from crawler.store.sqlite import SQLiteStore
+
+        p = Path(path)
+        store = SQLiteStore(p, archive_dir or p.with_name(p.stem + "-archive"))
+    try:
+        store.migrate(schema_version)
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,642 @@
+"""The store: one record per logical report, every source it was found at, its cells, checks, runs.
+
+Backends (SQLite, PostgreSQL) only differ in how they connect, lock and quote; the dedup decision and
+all SQL live here. Every `save` is one transaction.
+
+Dedup decision for a fetched report (in this order):
+1. same URL and same body bytes as a stored source -> `unchanged` (re-fetch; the source is touched);
+2. logical key (agency + report year + kind) of a stored report;
+3. exact key (sha256 of the normalised text) of a stored report of a compatible year;
+4. near key: MinHash/LSH candidates with estimated Jaccard >= NEAR_THRESHOLD, compatible year, and
+   compatible agency (same agency, or one unknown, or no conflicting cell values).
+A match is then either the same text (`duplicate`), a revision (`changed`: the report's own URL
+changed its content, or a copy published later whose text is not a near-duplicate) which replaces the
+report and moves the old state to report_versions, or another copy (`duplicate`, e.g. the PDF of an
+HTML report or a repost). Years both known and different are never merged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crawler import dedup
+from crawler.archive import Archive
+from crawler.items import ReportItem
+from crawler.store import schema
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    status: str  # new | changed | unchanged | duplicate
+    report_id: int | None
+    dedup_reason: str
+
+
+@dataclass(frozen=True)
+class SeenInfo:
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None
+    fetched_at: str | None
+    report_id: int | None
+    http_status: int | None = None
+
+
+class StoreError(Exception):
+    """Bad store URL, unreachable database, or a database newer than this code."""
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _num(v: Any) -> int | float | None:
+    """A cell/check value as a number, or None (never invented: non-numbers are not stored)."""
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return None if math.isnan(v) or math.isinf(v) else v
+    return None
+
+
+def _out_num(v: Any) -> int | float | None:
+    """Numbers read back: integral floats (PostgreSQL double precision) become ints."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if v is not None and not isinstance(v, int | float):  # Decimal
+        f = float(v)
+        return int(f) if f.is_integer() else f
+    return v
+
+
+def _years_compatible(a: int | None, b: int | None) -> bool:
+    return a is None or b is None or int(a) == int(b)
+
+
+_REPORT_COLS = [
+    "title", "year", "kind", "agency", "agency_raw", "province", "city", "county", "region_code",
+    "published", "template", "url", "portal", "file_kind", "body_sha256", "fetched_at", "text",
+    "sections", "data", "n_cells", "checks_total", "checks_failed", "text_sha256",
+]
+
+
+class Store:
+    """Common logic; backends provide `_q`, `_outer_tx`, `_lock` and `close`."""
+
+    dialect = "sqlite"
+
+    def __init__(self, archive_dir: str | Path) -> None:
+        self.archive = Archive(archive_dir)
+        self._depth = 0
+
+    # ---- backend hooks ------------------------------------------------------------------------
+    def _q(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    @contextmanager
+    def _outer_tx(self) -> Iterator[None]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """A transaction; nested calls join the outer one (reparse wraps many saves in one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._outer_tx():
+                yield
+        finally:
+            self._depth = 0
+
+    def _lock(self, key: int) -> None:
+        """Serialise dedup decisions for one lock key (a report year) across processes."""
+
+    def _insert_id(self, sql: str, params: tuple[Any, ...] | list[Any]) -> int | None:
+        row = self._q(sql + " RETURNING id", params).fetchone()
+        return None if row is None else int(row[0])
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- schema -------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        row = self._q("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self, target: int | None = None) -> int:
+        """Apply every migration newer than the database, up to `target` (default: latest)."""
+        target = schema.LATEST if target is None else target
+        with self._tx():
+            self._migration_lock()
+            self._q("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
+                    "applied_at TEXT NOT NULL, description TEXT)")
+            current = self.schema_version()
+            if current > schema.LATEST:
+                raise StoreError(f"database schema version {current} is newer than this code "
+                                 f"({schema.LATEST}); upgrade zwgk")
+            applied = False
+            for m in schema.MIGRATIONS:
+                if current < m.version <= target:
+                    for stmt in m.statements:
+                        self._q(schema.render(stmt, self.dialect))
+                    if m.python is not None:
+                        m.python(self)
+                    self._q("INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)",
+                            (m.version, utcnow(), m.description))
+                    applied = True
+            if applied and target >= schema.LATEST:
+                for stmt in schema.views():
+                    self._q(stmt)
+        return self.schema_version()
+
+    def _migration_lock(self) -> None:
+        """Backends that allow concurrent openers serialise migrations here."""
+
+    # ---- runs and the seen-store --------------------------------------------------------------
+    def start_run(self, spider: str, args: dict[str, Any]) -> int:
+        with self._tx():
+            rid = self._insert_id("INSERT INTO runs (spider, args, started_at) VALUES (?, ?, ?)",
+                                  (spider, json.dumps(args, ensure_ascii=False, default=str), utcnow()))
+        assert rid is not None
+        return rid
+
+    def finish_run(self, run_id: int, counts: dict[str, Any], portals: dict[str, Any]) -> None:
+        with self._tx():
+            self._q("UPDATE runs SET finished_at = ?, counts = ?, portals = ? WHERE id = ?",
+                    (utcnow(), json.dumps(counts, ensure_ascii=False, default=str),
+                     json.dumps(portals, ensure_ascii=False, default=str), run_id))
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals FROM runs "
+                       "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        out = []
+        for r in rows:
+            out.append({"id": r[0], "spider": r[1], "args": json.loads(r[2] or "{}"), "started_at": r[3],
+                        "finished_at": r[4], "counts": json.loads(r[5]) if r[5] else None,
+                        "portals": json.loads(r[6]) if r[6] else None})
+        return out
+
+    def seen(self, url: str) -> SeenInfo | None:
+        r = self._q("SELECT etag, last_modified, body_sha256, fetched_at, report_id, http_status "
+                    "FROM seen WHERE url = ?", (url,)).fetchone()
+        return None if r is None else SeenInfo(r[0], r[1], r[2], r[3], r[4], r[5])
+
+    def mark_seen(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                  body_sha256: str | None = None, status: int | None = None,
+                  fetched_at: str | None = None) -> None:
+        with self._tx():
+            self._upsert_seen(url, etag, last_modified, body_sha256, status, fetched_at or utcnow(), None)
+
+    def _upsert_seen(self, url: str, etag: str | None, last_modified: str | None, body_sha256: str | None,
+                     status: int | None, fetched_at: str, report_id: int | None) -> None:
+        self._q(
+            "INSERT INTO seen (url, etag, last_modified, body_sha256, http_status, fetched_at, report_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+            "last_modified = excluded.last_modified, body_sha256 = excluded.body_sha256, "
+            "http_status = excluded.http_status, fetched_at = excluded.fetched_at, "
+            "report_id = COALESCE(excluded.report_id, seen.report_id)",
+            (url, etag, last_modified, body_sha256, status, fetched_at, report_id))
+
+    # ---- save ---------------------------------------------------------------------------------
+    def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
+        """Store one fetched item (one transaction) and decide which report it belongs to."""
+        digest, ref = self.archive.put(item.body, item.body_sha256 or None)
+        with self._tx():
+            return self._save(item, digest, ref, run_id, reparse=False)
+
+    def _save(self, item: ReportItem, digest: str, ref: str, run_id: int | None, *,
+              reparse: bool) -> SaveResult:
+        fetched = item.fetched_at or utcnow()
+        headers = {k.lower(): v for k, v in (item.headers or {}).items()}
+        etag, lastmod = headers.get("etag"), headers.get("last-modified")
+        report = item.report if isinstance(item.report, dict) else None
+        year = report.get("year") if report else None
+        year = int(year) if isinstance(year, int | str) and str(year).isdigit() else None
+        self._lock(year or 0)
+
+        src = self._q("SELECT id, report_id FROM sources WHERE url = ? AND body_sha256 = ?",
+                      (item.url, digest)).fetchone()
+        if src is not None and not reparse:
+            self._q("UPDATE sources SET fetched_at = ?, fetch_count = fetch_count + 1, http_status = ?, "
+                    "etag = ?, last_modified = ? WHERE id = ?", (fetched, item.status, etag, lastmod, src[0]))
+            self._upsert_seen(item.url, etag, lastmod, digest, item.status, fetched, src[1])
+            return SaveResult("unchanged", src[1], "same URL and body as a stored source")
+        url_known = self._q("SELECT 1 FROM sources WHERE url = ? AND body_sha256 <> ?",
+                            (item.url, digest)).fetchone() is not None
+        if src is None:
+            source_id = self._insert_id(
+                "INSERT INTO sources (url, body_sha256, portal, file_kind, link_text, referer, http_status, "
+                "content_type, etag, last_modified, headers, first_fetched_at, fetched_at, archive_ref, run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (item.url, digest, item.portal, item.kind, item.link_text, item.referer, item.status,
+                 item.content_type, etag, lastmod, json.dumps(headers, ensure_ascii=False), fetched,
+                 fetched, ref, run_id))
+        else:
+            source_id = int(src[0])
+        assert source_id is not None
+        for w in list(item.warnings) + list((item.document or {}).get("warnings") or []):
+            self._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)", (source_id, str(w)))
+
+        if report is None or not report.get("is_report"):
+            why = "parser failed: no report" if report is None else "not a report"
+            if report is None:
+                self._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)", (source_id, why))
+            self._q("UPDATE sources SET dedup_status = ?, dedup_reason = ? WHERE id = ?",
+                    ("no_report", why, source_id))
+            self._upsert_seen(item.url, etag, lastmod, digest, item.status, fetched, None)
+            return SaveResult("changed" if url_known else "new", None, why)
+
+        text = report.get("text") or (item.document or {}).get("text") or ""
+        norm = dedup.normalise_text(text)
+        tkey = hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else ""
+        sig = dedup.signature(norm, normalised=True)
+        kind = str(report.get("kind") or "annual")
+        lkey = dedup.logical_key(report.get("agency"), year, kind)
+        # the report this URL pointed to before its content changed (re-crawl of a revised page)
+        prev = self._q("SELECT report_id FROM sources WHERE url = ? AND body_sha256 <> ? AND report_id IS NOT NULL "
+                       "ORDER BY fetched_at DESC, id DESC LIMIT 1", (item.url, digest)).fetchone()
+        prev_rid = int(prev[0]) if prev else None
+
+        match, how, sim = self._find_match(lkey, tkey, sig, year, report)
+        if match is None:
+            dkey = lkey or f"text:{tkey or digest}"
+            rid = self._insert_report(dkey, tkey, item, digest, report, year, kind, text, sig)
+            if rid is not None:
+                status, reason = "new", "new report" + (" (URL had another report before)" if prev_rid else "")
+                self._link(source_id, rid, tkey, status, reason, None, item, etag, lastmod, digest, fetched)
+                return SaveResult(status, rid, reason)
+            # another writer inserted this key between our lookup and insert: join its report
+            match, how, sim = self._find_match(lkey, tkey, sig, year, report)
+            assert match is not None, "unique-key conflict without a matching report"
+
+        rid = int(match["id"])
+        if lkey and match["dedup_key"].startswith("text:"):
+            self._q("UPDATE reports SET dedup_key = ? WHERE id = ?", (lkey, rid))  # now we know who/when
+        if tkey and match["text_sha256"] == tkey:
+            status, reason = "duplicate", f"{how}; same normalised text"
+        else:
+            same_url = match["url"] == item.url or prev_rid == rid
+            jac = sim if sim is not None else self._similarity(rid, sig)
+            later = bool(report.get("published") and match["published"]
+                         and str(report["published"]) > str(match["published"]))
+            if same_url or (later and (jac is None or jac < dedup.NEAR_THRESHOLD)):
+                why = "the report's URL changed its content" if same_url else "a later-published revision"
+                self._revise(rid, match, item, digest, report, year, kind, text, tkey, sig)
+                status, reason = "changed", f"{how}; {why}; previous version kept"
+            else:
+                status = "duplicate"
+                reason = f"{how}; another copy"
+                if jac is not None and "jaccard" not in how:
+                    reason += f" (jaccard {jac:.2f})"
+                if self._better(report, rid):
+                    self._write_report(rid, item, digest, report, year, kind, text, tkey, sig)
+                    reason += "; became the primary source (more cells)"
+            sim = jac
+        self._link(source_id, rid, tkey, status, reason, sim, item, etag, lastmod, digest, fetched)
+        return SaveResult(status, rid, reason)
+
+    def _link(self, source_id: int, rid: int, tkey: str, status: str, reason: str, sim: float | None,
+              item: ReportItem, etag: str | None, lastmod: str | None, digest: str, fetched: str) -> None:
+        self._q("UPDATE sources SET report_id = ?, text_sha256 = ?, dedup_status = ?, dedup_reason = ?, "
+                "similarity = ? WHERE id = ?", (rid, tkey, status, reason, sim, source_id))
+        self._upsert_seen(item.url, etag, lastmod, digest, item.status, fetched, rid)
+
+    def _find_match(self, lkey: str | None, tkey: str, sig: np.ndarray | None, year: int | None,
+                    report: dict[str, Any]) -> tuple[dict[str, Any] | None, str, float | None]:
+        cols = "id, dedup_key, text_sha256, url, published, year, agency"
+
+        def as_dict(r: Any) -> dict[str, Any]:
+            return dict(zip(["id", "dedup_key", "text_sha256", "url", "published", "year", "agency"], r,
+                            strict=True))
+
+        if lkey:
+            r = self._q(f"SELECT {cols} FROM reports WHERE dedup_key = ?", (lkey,)).fetchone()
+            if r is not None:
+                return as_dict(r), "logical key (agency, year, kind)", None
+        if tkey:
+            for r in self._q(f"SELECT {cols} FROM reports WHERE text_sha256 = ? ORDER BY id", (tkey,)).fetchall():
+                # identical text is the same report even when the agency was parsed differently
+                if _years_compatible(year, r[5]):
+                    return as_dict(r), "exact normalised text", 1.0
+        if sig is None:
+            return None, "", None
+        best: tuple[float, Any] | None = None
+        for rid, blob in self._near_candidates(sig):
+            sim = dedup.jaccard(sig, dedup.signature_from_bytes(bytes(blob)))
+            if sim < dedup.NEAR_THRESHOLD or (best is not None and sim <= best[0]):
+                continue
+            r = self._q(f"SELECT {cols} FROM reports WHERE id = ?", (rid,)).fetchone()
+            if r is None or not _years_compatible(year, r[5]):
+                continue  # different years are never merged, however alike the text
+            if not self._agency_compatible(report, r[6], int(rid)):
+                continue
+            best = (sim, r)
+        if best is None:
+            return None, "", None
+        return as_dict(best[1]), f"near-duplicate text (MinHash jaccard {best[0]:.2f})", best[0]
+
+    def _agency_compatible(self, report: dict[str, Any], agency: str | None, rid: int) -> bool:
+        """Unknown or equal agencies are compatible; different names need agreeing cells (OCR typos)."""
+        a, b = dedup.agency_key(report.get("agency") or ""), dedup.agency_key(agency or "")
+        if not a or not b or a == b:
+            return True
+        tables = report.get("tables") or {}
+        stored = dict(self._q("SELECT key, value FROM cells WHERE report_id = ?", (rid,)).fetchall())
+        shared = [k for k in tables if k in stored]
+        return bool(shared) and all(_out_num(stored[k]) == _num(tables[k]) for k in shared)
+
+    def _near_candidates(self, sig: np.ndarray) -> list[tuple[int, bytes]]:
+        keys = dedup.band_keys(sig)
+        ids: set[int] = set()
+        for band, bucket in enumerate(keys.tolist()):
+            for (rid,) in self._q("SELECT report_id FROM lsh WHERE band = ? AND bucket = ?", (band, bucket)):
+                ids.add(int(rid))
+        out = []
+        for rid in sorted(ids):
+            r = self._q("SELECT minhash FROM reports WHERE id = ?", (rid,)).fetchone()
+            if r is not None and r[0] is not None:
+                out.append((rid, r[0]))
+        return out
+
+    def _similarity(self, rid: int, sig: np.ndarray | None) -> float | None:
+        r = self._q("SELECT minhash FROM reports WHERE id = ?", (rid,)).fetchone()
+        if sig is None or r is None or r[0] is None:
+            return None
+        return dedup.jaccard(sig, dedup.signature_from_bytes(bytes(r[0])))
+
+    def _better(self, report: dict[str, Any], rid: int) -> bool:
+        """Does this parse carry more cells than the stored one (e.g. HTML tables vs a flat PDF)?"""
+        r = self._q("SELECT n_cells FROM reports WHERE id = ?", (rid,)).fetchone()
+        return len(report.get("tables") or {}) > int(r[0] or 0)
+
+    # ---- report rows --------------------------------------------------------------------------
+    def _report_values(self, item: ReportItem, digest: str, report: dict[str, Any], year: int | None,
+                       kind: str, text: str, tkey: str) -> dict[str, Any]:
+        region = report.get("region") or {}
+        doc = item.document or {}
+        checks = report.get("checks") or []
+        data = {k: v for k, v in report.items() if k not in ("text", "tables", "checks", "warnings", "sources")}
+        data["document"] = {k: doc.get(k) for k in ("title", "published", "source", "site", "index_block",
+                                                    "script", "encoding") if k in doc}
+        if doc.get("script") == "traditional" and doc.get("text_original"):
+            data["text_original"] = doc["text_original"]
+        return {
+            "title": report.get("title") or doc.get("title") or item.link_text or None,
+            "year": year, "kind": kind, "agency": report.get("agency") or None,
+            "agency_raw": report.get("agency_raw") or None,
+            "province": region.get("province") or None, "city": region.get("city") or None,
+            "county": region.get("county") or None, "region_code": region.get("code") or None,
+            "published": report.get("published") or doc.get("published") or None,
+            "template": report.get("template") or None, "url": item.url, "portal": item.portal,
+            "file_kind": item.kind, "body_sha256": digest, "fetched_at": item.fetched_at or utcnow(),
+            "text": text, "sections": json.dumps(report.get("sections"), ensure_ascii=False, default=str),
+            "data": json.dumps(data, ensure_ascii=False, default=str),
+            "n_cells": len(report.get("tables") or {}), "checks_total": len(checks),
+            "checks_failed": sum(1 for c in checks if not c.get("ok")), "text_sha256": tkey,
+        }
+
+    def _insert_report(self, dkey: str, tkey: str, item: ReportItem, digest: str, report: dict[str, Any],
+                       year: int | None, kind: str, text: str, sig: np.ndarray | None) -> int | None:
+        vals = self._report_values(item, digest, report, year, kind, text, tkey)
+        now = utcnow()
+        cols = ["dedup_key", *_REPORT_COLS, "created_at", "updated_at"]
+        params = [dkey, *(vals[c] for c in _REPORT_COLS), now, now]
+        rid = self._insert_id(
+            f"INSERT INTO reports ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            "ON CONFLICT (dedup_key) DO NOTHING", params)
+        if rid is None:
+            return None
+        self._write_children(rid, report)
+        self._index_near(rid, text, sig)
+        return rid
+
+    def _write_report(self, rid: int, item: ReportItem, digest: str, report: dict[str, Any], year: int | None,
+                      kind: str, text: str, tkey: str, sig: np.ndarray | None) -> None:
+        vals = self._report_values(item, digest, report, year, kind, text, tkey)
+        sets = ", ".join(f"{c} = ?" for c in _REPORT_COLS)
+        self._q(f"UPDATE reports SET {sets}, updated_at = ? WHERE id = ?",
+                [*(vals[c] for c in _REPORT_COLS), utcnow(), rid])
+        for t in ("cells", "checks", "lsh"):
+            self._q(f"DELETE FROM {t} WHERE report_id = ?", (rid,))
+        self._q("DELETE FROM warnings WHERE report_id = ?", (rid,))
+        self._write_children(rid, report)
+        self._index_near(rid, text, sig)
+
+    def _revise(self, rid: int, old: dict[str, Any], item: ReportItem, digest: str, report: dict[str, Any],
+                year: int | None, kind: str, text: str, tkey: str, sig: np.ndarray | None) -> None:
+        """Keep the current state in report_versions, then replace it with the revision."""
+        r = self._q("SELECT version, title, published, url, body_sha256, text_sha256, fetched_at, text, data "
+                    "FROM reports WHERE id = ?", (rid,)).fetchone()
+        cells = dict(self._q("SELECT key, value FROM cells WHERE report_id = ?", (rid,)).fetchall())
+        data = json.loads(r[8] or "{}")
+        data["cells"] = {k: _out_num(v) for k, v in cells.items()}
+        self._q("INSERT INTO report_versions (report_id, version, replaced_at, title, published, url, "
+                "body_sha256, text_sha256, fetched_at, text, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rid, r[0], utcnow(), r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                 json.dumps(data, ensure_ascii=False, default=str)))
+        self._write_report(rid, item, digest, report, year, kind, text, tkey, sig)
+        self._q("UPDATE reports SET version = version + 1 WHERE id = ?", (rid,))
+
+    def _write_children(self, rid: int, report: dict[str, Any]) -> None:
+        sources = report.get("sources") or {}
+        for key, value in (report.get("tables") or {}).items():
+            v = _num(value)
+            if v is None:
+                self._q("INSERT INTO warnings (report_id, message) VALUES (?, ?)",
+                        (rid, f"cell {key}: non-numeric value {value!r} not stored"))
+                continue
+            self._q("INSERT INTO cells (report_id, key, value, origin) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (report_id, key) DO UPDATE SET value = excluded.value, origin = excluded.origin",
+                    (rid, str(key), v, sources.get(key)))
+        for c in report.get("checks") or []:
+            name = str(c.get("name") or "")
+            if not name:
+                continue
+            self._q("INSERT INTO checks (report_id, name, ok, expected, actual, inputs) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (report_id, name) DO UPDATE SET ok = excluded.ok, expected = excluded.expected, "
+                    "actual = excluded.actual, inputs = excluded.inputs",
+                    (rid, name, 1 if c.get("ok") else 0, _num(c.get("expected")), _num(c.get("actual")),
+                     json.dumps(c.get("inputs"), ensure_ascii=False, default=str)))
+        for w in report.get("warnings") or []:
+            self._q("INSERT INTO warnings (report_id, message) VALUES (?, ?)", (rid, str(w)))
+
+    def _index_near(self, rid: int, text: str, sig: np.ndarray | None = None) -> None:
+        if sig is None:
+            sig = dedup.signature(text)
+        if sig is None:
+            self._q("UPDATE reports SET minhash = NULL WHERE id = ?", (rid,))
+            return
+        self._q("UPDATE reports SET minhash = ? WHERE id = ?", (dedup.signature_to_bytes(sig), rid))
+        for band, bucket in enumerate(dedup.band_keys(sig).tolist()):
+            self._q("INSERT INTO lsh (report_id, band, bucket) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    (rid, band, bucket))
+
+    # ---- reading ------------------------------------------------------------------------------
+    def reports(self, *, year: int | None = None, province: str | None = None, agency: str | None = None,
+                template: str | None = None, ids: list[int] | None = None, with_text: bool = True,
+                batch: int = 500) -> Iterator[dict[str, Any]]:
+        """Reports as dicts (columns + cells + checks + warnings + sources), filtered, in id order.
+
+        `province` and `agency` match as substrings (福建 matches 福建省); `province` also matches a
+        region-code prefix of two digits.
+        """
+        where, params = self._filters(year, province, agency, template, ids)
+        cols = ["id", "version", "title", "year", "kind", "agency", "agency_raw", "province", "city", "county",
+                "region_code", "published", "template", "url", "portal", "file_kind", "body_sha256",
+                "fetched_at", "text_sha256", "n_cells", "checks_total", "checks_failed", "created_at",
+                "updated_at", "sections", "data"] + (["text"] if with_text else [])
+        last = 0
+        while True:
+            rows = self._q(f"SELECT {', '.join(cols)} FROM reports WHERE id > ?{where} ORDER BY id LIMIT ?",
+                           [last, *params, batch]).fetchall()
+            if not rows:
+                return
+            recs = [dict(zip(cols, r, strict=True)) for r in rows]
+            by_id = {rec["id"]: rec for rec in recs}
+            for rec in recs:
+                rec["sections"] = json.loads(rec["sections"]) if rec["sections"] else None
+                rec["data"] = json.loads(rec["data"]) if rec["data"] else {}
+                rec.update(cells={}, cell_sources={}, checks=[], warnings=[], sources=[])
+            marks = ", ".join("?" * len(by_id))
+            idl = list(by_id)
+            for rid, key, value, origin in self._q(
+                    f"SELECT report_id, key, value, origin FROM cells WHERE report_id IN ({marks}) "
+                    "ORDER BY report_id, key", idl):
+                by_id[rid]["cells"][key] = _out_num(value)
+                if origin:
+                    by_id[rid]["cell_sources"][key] = origin
+            for rid, name, ok, exp, act, inputs in self._q(
+                    f"SELECT report_id, name, ok, expected, actual, inputs FROM checks WHERE report_id IN ({marks}) "
+                    "ORDER BY report_id, name", idl):
+                by_id[rid]["checks"].append({"name": name, "ok": bool(ok), "expected": _out_num(exp),
+                                             "actual": _out_num(act),
+                                             "inputs": json.loads(inputs) if inputs else None})
+            for rid, msg in self._q(f"SELECT report_id, message FROM warnings WHERE report_id IN ({marks}) "
+                                    "ORDER BY id", idl):
+                by_id[rid]["warnings"].append(msg)
+            for row in self._q(
+                    f"SELECT report_id, url, portal, file_kind, http_status, fetched_at, body_sha256, archive_ref, "
+                    f"dedup_status, dedup_reason FROM sources WHERE report_id IN ({marks}) ORDER BY id", idl):
+                by_id[row[0]]["sources"].append(dict(zip(
+                    ["url", "portal", "file_kind", "http_status", "fetched_at", "body_sha256", "archive_ref",
+                     "dedup_status", "dedup_reason"], row[1:], strict=True)))
+            yield from recs
+            last = recs[-1]["id"]
+
+    def _filters(self, year: int | None, province: str | None, agency: str | None, template: str | None,
+                 ids: list[int] | None) -> tuple[str, list[Any]]:
+        where, params = "", []
+        if year is not None:
+            where += " AND year = ?"
+            params.append(int(year))
+        if province:
+            where += f" AND ({self._contains('province')} OR region_code LIKE ?)"
+            params += [province, province + "%"]
+        if agency:
+            where += f" AND {self._contains('agency')}"
+            params.append(agency)
+        if template:
+            where += " AND template = ?"
+            params.append(template)
+        if ids is not None:
+            where += f" AND id IN ({', '.join('?' * len(ids)) or 'NULL'})"
+            params += list(ids)
+        return where, params
+
+    def _contains(self, column: str) -> str:
+        return f"instr(COALESCE({column}, ''), ?) > 0"
+
+    def versions(self, report_id: int) -> list[dict[str, Any]]:
+        cols = ["version", "replaced_at", "title", "published", "url", "body_sha256", "text_sha256", "fetched_at"]
+        rows = self._q(f"SELECT {', '.join(cols)} FROM report_versions WHERE report_id = ? ORDER BY version",
+                       (report_id,)).fetchall()
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by year, province and template; share of reports whose checks all pass."""
+        def grouped(col: str) -> dict[str, int]:
+            rows = self._q(f"SELECT {col}, COUNT(*) FROM reports GROUP BY {col} ORDER BY {col}").fetchall()
+            return {("unknown" if k is None else str(k)): int(n) for k, n in rows}
+
+        total = int(self._q("SELECT COUNT(*) FROM reports").fetchone()[0])
+        with_checks = int(self._q("SELECT COUNT(*) FROM reports WHERE checks_total > 0").fetchone()[0])
+        passing = int(self._q("SELECT COUNT(*) FROM reports WHERE checks_total > 0 AND checks_failed = 0")
+                      .fetchone()[0])
+        sources = int(self._q("SELECT COUNT(*) FROM sources").fetchone()[0])
+        linked = int(self._q("SELECT COUNT(*) FROM sources WHERE report_id IS NOT NULL").fetchone()[0])
+        return {
+            "reports": total, "sources": sources, "report_sources": linked,
+            "versions": int(self._q("SELECT COUNT(*) FROM report_versions").fetchone()[0]),
+            "by_year": grouped("year"), "by_province": grouped("province"), "by_template": grouped("template"),
+            "reports_with_checks": with_checks, "checks_all_pass": passing,
+            "checks_pass_share": round(passing / with_checks, 4) if with_checks else None,
+        }
+
+    # ---- reparse ------------------------------------------------------------------------------
+    def reparse(self, analyse: Callable[[ReportItem], ReportItem],
+                progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+        """Rebuild every report from the archived bodies (no network), in one transaction.
+
+        Derived tables are emptied and every stored source is analysed again and re-saved in fetch
+        order, so dedup, revisions and history come out as a fresh crawl of the same bodies would.
+        """
+        counts: dict[str, int] = {"sources": 0, "new": 0, "changed": 0, "duplicate": 0, "unchanged": 0,
+                                  "missing": 0, "failed": 0}
+        with self._tx():
+            self._lock(0)
+            rows = self._q("SELECT id, url, body_sha256, portal, file_kind, link_text, referer, http_status, "
+                           "content_type, headers, first_fetched_at, archive_ref FROM sources "
+                           "ORDER BY first_fetched_at, id").fetchall()
+            self._q("UPDATE sources SET report_id = NULL, text_sha256 = NULL, dedup_status = NULL, "
+                    "dedup_reason = NULL, similarity = NULL")
+            self._q("UPDATE seen SET report_id = NULL")
+            for t in ("lsh", "cells", "checks", "warnings", "report_versions", "reports"):
+                self._q(f"DELETE FROM {t}")
+            for n, r in enumerate(rows, 1):
+                counts["sources"] += 1
+                try:
+                    body = self.archive.get(r[11] or Archive.ref_for(r[2]))
+                except Exception as exc:  # noqa: BLE001 - recorded, the rebuild goes on
+                    counts["missing"] += 1
+                    self._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)", (r[0], f"reparse: {exc}"))
+                    continue
+                item = ReportItem(url=r[1], body=body, status=r[7] or 200, content_type=r[8] or "",
+                                  headers=json.loads(r[9] or "{}"), fetched_at=r[10] or "", body_sha256=r[2],
+                                  portal=r[3] or "", link_text=r[5] or "", referer=r[6] or "",
+                                  kind=r[4] or "html")
+                try:
+                    item = analyse(item)
+                except Exception as exc:  # noqa: BLE001 - one bad body must not stop the rebuild
+                    counts["failed"] += 1
+                    item.report = None
+                    item.warnings.append(f"reparse: analyse failed: {type(exc).__name__}: {exc}")
+                res = self._save(item, r[2], r[11] or Archive.ref_for(r[2]), None, reparse=True)
+                counts[res.status] = counts.get(res.status, 0) + 1
+                if progress:
+                    progress(n, len(rows))
+        return counts

@@ -1,0 +1,226 @@
+"""The store schema: ordered migrations (one `schema_version` table) and the Datasette views.
+
+SQL is written once with `{placeholders}` for the few types that differ between SQLite and
+PostgreSQL. A migration is a list of statements plus an optional Python step (run in the same
+transaction) for data that SQL alone cannot compute, e.g. MinHash signatures.
+Never edit a released migration: add a new one, so that every older database upgrades in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+TYPES = {
+    "sqlite": {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB", "num": "NUMERIC", "real": "REAL"},
+    "postgres": {"id": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "num": "DOUBLE PRECISION",
+                 "real": "DOUBLE PRECISION"},
+}
+
+
+@dataclass
+class Migration:
+    version: int
+    description: str
+    statements: list[str]
+    python: Callable[[Any], None] | None = field(default=None)  # gets the Store, inside the transaction
+
+
+_V1 = [
+    """CREATE TABLE runs (
+        id {id},
+        spider TEXT NOT NULL,
+        args TEXT NOT NULL DEFAULT '{{}}',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        counts TEXT,
+        portals TEXT)""",
+    # one row per logical report; dedup_key = agency|year|kind, or text:<sha256> when either is unknown
+    """CREATE TABLE reports (
+        id {id},
+        dedup_key TEXT NOT NULL UNIQUE,
+        text_sha256 TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        title TEXT,
+        year INTEGER,
+        kind TEXT,
+        agency TEXT,
+        agency_raw TEXT,
+        province TEXT,
+        city TEXT,
+        county TEXT,
+        region_code TEXT,
+        published TEXT,
+        template TEXT,
+        url TEXT NOT NULL,
+        portal TEXT,
+        file_kind TEXT,
+        body_sha256 TEXT NOT NULL,
+        fetched_at TEXT,
+        text TEXT,
+        sections TEXT,
+        data TEXT,
+        n_cells INTEGER NOT NULL DEFAULT 0,
+        checks_total INTEGER NOT NULL DEFAULT 0,
+        checks_failed INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    "CREATE INDEX reports_text_sha256 ON reports (text_sha256)",
+    "CREATE INDEX reports_year ON reports (year)",
+    "CREATE INDEX reports_agency ON reports (agency)",
+    # a revised report replaces the row in `reports`; the replaced state is kept here
+    """CREATE TABLE report_versions (
+        id {id},
+        report_id BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        replaced_at TEXT NOT NULL,
+        title TEXT,
+        published TEXT,
+        url TEXT,
+        body_sha256 TEXT,
+        text_sha256 TEXT,
+        fetched_at TEXT,
+        text TEXT,
+        data TEXT,
+        UNIQUE (report_id, version))""",
+    # every (URL, body) fetched: where a report was found, and what was fetched
+    """CREATE TABLE sources (
+        id {id},
+        url TEXT NOT NULL,
+        body_sha256 TEXT NOT NULL,
+        report_id BIGINT REFERENCES reports (id) ON DELETE SET NULL,
+        portal TEXT,
+        file_kind TEXT,
+        link_text TEXT,
+        referer TEXT,
+        http_status INTEGER,
+        content_type TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        headers TEXT,
+        first_fetched_at TEXT,
+        fetched_at TEXT,
+        fetch_count INTEGER NOT NULL DEFAULT 1,
+        archive_ref TEXT,
+        text_sha256 TEXT,
+        dedup_status TEXT,
+        dedup_reason TEXT,
+        similarity {real},
+        run_id BIGINT,
+        UNIQUE (url, body_sha256))""",
+    "CREATE INDEX sources_report ON sources (report_id)",
+    "CREATE INDEX sources_url ON sources (url)",
+    # the seen-store for incremental crawls: every URL (list pages too) with its validators
+    """CREATE TABLE seen (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        body_sha256 TEXT,
+        http_status INTEGER,
+        fetched_at TEXT,
+        report_id BIGINT)""",
+    # cells in long form: one row per field key (annual-report-format.md)
+    """CREATE TABLE cells (
+        report_id BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value {num},
+        origin TEXT,
+        PRIMARY KEY (report_id, key))""",
+    "CREATE INDEX cells_key ON cells (key)",
+    """CREATE TABLE checks (
+        report_id BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        expected {num},
+        actual {num},
+        inputs TEXT,
+        PRIMARY KEY (report_id, name))""",
+    """CREATE TABLE warnings (
+        id {id},
+        report_id BIGINT REFERENCES reports (id) ON DELETE CASCADE,
+        source_id BIGINT REFERENCES sources (id) ON DELETE CASCADE,
+        message TEXT NOT NULL)""",
+    "CREATE INDEX warnings_report ON warnings (report_id)",
+    "CREATE INDEX warnings_source ON warnings (source_id)",
+]
+
+_V2 = [
+    # near-duplicate index: MinHash signature per report and its LSH band buckets
+    "ALTER TABLE reports ADD COLUMN minhash {blob}",
+    """CREATE TABLE lsh (
+        report_id BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        band INTEGER NOT NULL,
+        bucket BIGINT NOT NULL,
+        PRIMARY KEY (band, bucket, report_id))""",
+    "CREATE INDEX lsh_report ON lsh (report_id)",
+]
+
+
+def _backfill_minhash(store: Any) -> None:
+    """Version 1 had no near-duplicate index: compute it for the reports already stored."""
+    rows = store._q("SELECT id, text FROM reports WHERE minhash IS NULL").fetchall()
+    for rid, text in rows:
+        store._index_near(rid, text or "")
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "reports, sources, seen, cells, checks, warnings, runs, versions", _V1),
+    Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
+]
+LATEST = MIGRATIONS[-1].version
+
+# Common keys shown as columns in the cells_wide view (the export has every key).
+WIDE_KEYS = [
+    "requests.new.total",
+    "requests.carried_over.total",
+    "requests.granted.total",
+    "requests.partial.total",
+    "requests.unable.not_held.total",
+    "requests.total.total",
+    "requests.carried_forward.total",
+    "appeals.review.total",
+    "appeals.suit_direct.total",
+    "appeals.suit_after_review.total",
+    "active.licensing.decisions",
+    "active.penalty.decisions",
+    "active.coercion.decisions",
+    "active.fees.amount_yuan",
+]
+
+VIEW_NAMES = ["report_overview", "report_sources", "failed_checks", "cells_wide"]
+
+
+def views() -> list[str]:
+    """Statements (re)creating the read-only views; run after every migration."""
+    pivot = ",\n".join(
+        f"    MAX(CASE WHEN c.key = '{k}' THEN c.value END) AS \"{k}\"" for k in WIDE_KEYS
+    )
+    return [
+        *(f"DROP VIEW IF EXISTS {v}" for v in VIEW_NAMES),
+        """CREATE VIEW report_overview AS
+        SELECT r.id, r.year, r.agency, r.province, r.city, r.county, r.region_code, r.title,
+               r.published, r.template, r.url, r.fetched_at, r.body_sha256, r.version,
+               (SELECT COUNT(*) FROM sources s WHERE s.report_id = r.id) AS n_sources,
+               r.n_cells, r.checks_total, r.checks_failed,
+               CASE WHEN r.checks_failed = 0 THEN 1 ELSE 0 END AS checks_pass
+        FROM reports r""",
+        """CREATE VIEW report_sources AS
+        SELECT s.report_id, r.year, r.agency, r.title, s.url, s.portal, s.file_kind, s.http_status,
+               s.fetched_at, s.first_fetched_at, s.fetch_count, s.etag, s.last_modified,
+               s.body_sha256, s.archive_ref, s.dedup_status, s.dedup_reason, s.similarity
+        FROM sources s LEFT JOIN reports r ON r.id = s.report_id""",
+        """CREATE VIEW failed_checks AS
+        SELECT c.report_id, r.year, r.agency, r.url, c.name, c.expected, c.actual, c.inputs
+        FROM checks c JOIN reports r ON r.id = c.report_id
+        WHERE c.ok = 0""",
+        f"""CREATE VIEW cells_wide AS
+        SELECT r.id AS report_id, r.year, r.agency, r.province,
+{pivot}
+        FROM reports r LEFT JOIN cells c ON c.report_id = r.id
+        GROUP BY r.id, r.year, r.agency, r.province""",
+    ]
+
+
+def render(sql: str, dialect: str) -> str:
+    return sql.format(**TYPES[dialect])

@@ -1,0 +1,43 @@
+"""SQLite backend: one file, WAL mode (readers never block the crawler), one transaction per save."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from crawler.store.base import Store
+
+
+class SQLiteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, path: str | Path, archive_dir: str | Path) -> None:
+        super().__init__(archive_dir)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE, which takes the
+        # write lock up front so two processes never both decide "new" for one report
+        self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=60.0)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a crash keeps every commit
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA busy_timeout = 60000")
+
+    def _q(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        return self.conn.execute(sql, tuple(params))
+
+    @contextmanager
+    def _outer_tx(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
