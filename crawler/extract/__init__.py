@@ -1,0 +1,307 @@
+"""Extraction: fetched bytes (or text other tools extracted) -> a clean `Document`.
+
+Stages, one module each: decoding (crawler.decoding), metadata, chrome pruning, body containers,
+trafilatura with a plausibility check and fallbacks (containers / density), line cleaning, and
+Traditional -> Simplified conversion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import lxml.html
+from lxml import etree
+from lxml.etree import _Element
+
+from crawler.decoding import check_text, decode_html
+from crawler.document import Document
+from crawler.extract import metadata as md
+from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_hidden
+from crawler.extract.containers import STRONG, pick_container
+from crawler.extract.convert import detect_script, to_simplified
+from crawler.extract.density import density_pick
+from crawler.extract.render import element_text
+from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
+from crawler.tablegrid import Grid, table_grid
+
+__all__ = ["extract_document", "clean_plain_text"]
+
+# Pages above this many characters are cut (after dropping inline data and scripts): bounded memory.
+MAX_HTML_CHARS = 4_000_000
+_BIG = 1_000_000
+_DATA_URI = re.compile(r"""(?:src|href)\s*=\s*["']?data:[^"'\s>]{200,}["']?""", re.I)
+_SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_WS = re.compile(r"\s+")
+_TRAF_MIN_SHARE = 0.7
+
+
+def _shrink(html: str, warnings: list[str]) -> str:
+    """Bound the work on huge pages: inline images and scripts first, then a hard cut."""
+    if len(html) <= _BIG:
+        return html
+    before = len(html)
+    html = _DATA_URI.sub('src=""', html)
+    html = _SCRIPT_STYLE.sub("", html)
+    if len(html) > MAX_HTML_CHARS:
+        html = html[:MAX_HTML_CHARS]
+        warnings.append(f"page of {before} characters cut to the first {MAX_HTML_CHARS}; the rest was not read")
+    elif len(html) < before:
+        warnings.append(f"page of {before} characters: inline data and scripts dropped before parsing")
+    return html
+
+
+def _parse(html: str, warnings: list[str]) -> _Element | None:
+    # Strip an XML declaration (lxml refuses str input that declares an encoding).
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html, count=1)
+    parser = lxml.html.HTMLParser(remove_comments=False, remove_pis=True, default_doctype=False)
+    try:
+        root = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError) as e:
+        warnings.append(f"HTML could not be parsed: {e}")
+        return None
+    return root
+
+
+def _strong_ancestry(root: _Element) -> set[int]:
+    """ids of the known body containers and of their ancestors (never pruned as chrome)."""
+    keep: set[int] = set()
+    for el in root.iter("div", "td", "article", "section", "main", "span", "font"):
+        tokens = {t.lower() for t in (el.get("class") or "").split()}
+        if el.get("id"):
+            tokens.add(el.get("id", "").strip().lower())
+        if tokens & STRONG:
+            keep.add(id(el))
+            keep.update(id(a) for a in el.iterancestors())
+    return keep
+
+
+def _prose_guard(el: _Element) -> bool:
+    text = el.text_content()
+    return text.count("。") >= 5 and len(text) >= 300
+
+
+def prune(root: _Element) -> None:
+    """Remove scripts, hidden elements and named chrome in place (iteratively: deep markup is safe)."""
+    protected = _strong_ancestry(root)
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        for child in list(el):
+            tag = child.tag
+            if not isinstance(tag, str):
+                child.drop_tree()
+                continue
+            if tag in DROP_TAGS:
+                child.drop_tree()
+                continue
+            if id(child) not in protected and (
+                    is_hidden(child)
+                    or ((tag == "header" or is_chrome_element(child)) and not _prose_guard(child))):
+                child.drop_tree()
+                continue
+            stack.append(child)
+
+
+def _chars(text: str) -> int:
+    return len(_WS.sub("", text or ""))
+
+
+def _body_tables(region: _Element) -> list[Grid]:
+    """Data tables of the body; layout tables (holding other tables) are skipped."""
+    grids: list[Grid] = []
+    for t in region.iter("table"):
+        if next(t.iterdescendants("table"), None) is not None:
+            continue
+        g = table_grid(t)
+        if len(g) >= 2 or (g and len(g[0]) >= 2):
+            grids.append(g)
+    return grids
+
+
+def _wrap(region: _Element) -> _Element:
+    """A standalone copy of region as a document, for trafilatura (which modifies its input)."""
+    html = lxml.html.Element("html")
+    body = etree.SubElement(html, "body")
+    body.append(_copy(region))
+    return html
+
+
+def _copy(el: _Element) -> _Element:
+    import copy
+    c = copy.deepcopy(el)
+    c.tail = None
+    return c
+
+
+def _trafilatura(tree: _Element, fast: bool) -> str:
+    import trafilatura
+
+    try:
+        out = trafilatura.extract(tree, include_tables=True, include_comments=False, fast=fast,
+                                  deduplicate=False, with_metadata=False)
+    except Exception as e:  # noqa: BLE001 - third-party code on hostile input; recorded, not fatal
+        return f"\x00trafilatura failed: {type(e).__name__}: {e}"
+    return out or ""
+
+
+def _finish_text(doc: Document, raw_text: str) -> None:
+    """Script conversion and line cleaning; fills text, text_original, script."""
+    lines = raw_text.split("\n")
+    doc.script = detect_script(raw_text)
+    if doc.script == "traditional":
+        conv = [to_simplified(x) for x in lines]
+        kept = clean_lines(conv)
+        doc.text_original = "\n".join(lines[i].strip() for i, _ in kept)
+        doc.title = to_simplified(doc.title)
+        doc.source = to_simplified(doc.source)
+        doc.breadcrumb = [to_simplified(x) for x in doc.breadcrumb]
+        doc.index_block = {k: to_simplified(v) for k, v in doc.index_block.items()}
+    else:
+        kept = clean_lines(lines)
+    doc.text = "\n".join(s for _, s in kept)
+
+
+def _fill_from_text_head(doc: Document, text: str) -> None:
+    """Date and source from the 来源：… 时间：… line when meta tags lacked them."""
+    if doc.published and doc.source:
+        return
+    found = md.fields_in_text(text)
+    if not doc.published and found.get("published"):
+        doc.published = found["published"]
+    if not doc.source and found.get("source"):
+        doc.source = found["source"]
+
+
+def extract_document(body: bytes, url: str = "", headers: Mapping[str, str] | None = None) -> Document:
+    """Document from an HTML page as fetched; every problem is a warning, never an exception."""
+    doc = Document(url=url)
+    dec = decode_html(body, headers)
+    doc.encoding = dec.encoding
+    doc.warnings.extend(dec.warnings)
+    if dec.binary or not dec.text.strip():
+        if not dec.binary:
+            doc.warnings.append("no text in the body")
+        return doc
+    html = _shrink(dec.text, doc.warnings)
+    root = _parse(html, doc.warnings)
+    if root is None:
+        return doc
+    try:
+        _extract_tree(doc, root, url)
+    except RecursionError:
+        doc.warnings.append("markup nested too deeply to extract")
+    return doc
+
+
+def _extract_tree(doc: Document, root: _Element, url: str) -> None:
+    meta = md.meta_tags(root)
+    doc.site = md.site_info(meta)
+    doc.title = md.title_from(root, meta, doc.site)
+    doc.published = md.date_from_meta(meta)
+    doc.source = md.source_from_meta(meta)
+    doc.breadcrumb = md.breadcrumb(root)
+    doc.index_block = md.index_block(root)
+    if not doc.published:
+        doc.published = md.parse_date(doc.index_block.get("发布日期", "")) or md.parse_date(
+            doc.index_block.get("成文日期", ""))
+    if not doc.source and doc.index_block.get("发布机构"):
+        doc.source = doc.index_block["发布机构"]
+
+    body = root.find("body")
+    if body is None:
+        body = root
+    prune(body)
+    doc.attachments = md.attachments(body, url)
+
+    cand = pick_container(body)
+    region: _Element | None = cand.el if cand else None
+    raw = ""
+    if region is not None:
+        own = element_text(region)
+        traf = _trafilatura(_wrap(region), fast=True)
+        if traf.startswith("\x00"):
+            doc.warnings.append(traf[1:])
+            traf = ""
+        if _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
+            raw = traf
+        else:
+            raw = own
+            doc.warnings.append(
+                f"trafilatura kept {_chars(traf)} of {_chars(own)} characters of the body container; "
+                "container text used")
+        head_scope = region.getparent() if region.getparent() is not None else region
+        _fill_from_text_head(doc, element_text(head_scope)[:3000])
+    else:
+        traf = _trafilatura(_wrap(body), fast=False)
+        if traf.startswith("\x00"):
+            doc.warnings.append(traf[1:])
+            traf = ""
+        dense = density_pick(body)
+        dense_text = element_text(dense) if dense is not None else ""
+        if looks_like_prose(traf) and _chars(traf) >= 0.5 * _chars(dense_text):
+            raw = traf
+        elif looks_like_prose(dense_text):
+            raw, region = dense_text, dense
+            doc.warnings.append("no known body container; text-density pick used")
+        elif looks_like_prose(traf):
+            raw = traf
+        else:
+            raw = ""
+            doc.warnings.append("no article body in the HTML (it may be filled in by script); text left empty")
+        if region is not None:
+            parent = region.getparent()
+            _fill_from_text_head(doc, element_text(parent if parent is not None else region)[:3000])
+
+    if region is not None:
+        doc.tables = _body_tables(region)
+    raw = check_text(raw, doc.warnings) if raw else raw
+    _finish_text(doc, raw)
+    if raw and not looks_like_prose(doc.text, bool(doc.tables)):
+        doc.warnings.append("extracted text does not read like an article (navigation only?); text left empty")
+        doc.text, doc.text_original = "", ""
+    if not doc.title:
+        doc.warnings.append("no title found")
+
+
+# ---- plain text -------------------------------------------------------------------------------
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．])")
+
+
+def _title_line(lines: list[str]) -> str:
+    """A title among the first lines: short, no sentence end, not a numbered heading or chrome."""
+    from crawler.report.detect import is_report_title
+
+    head = [x.strip() for x in lines[:12] if x.strip()]
+    for x in head:
+        if len(x) <= 80 and is_report_title(x) and "。" not in x:
+            return x
+    for x in head[:4]:
+        if (4 <= len(x) <= 60 and "。" not in x and not x.endswith(("；", "：", ":", "，"))
+                and not _NUMBERED.match(x) and not is_meta_line(x) and "|" not in x
+                and len(re.findall(r"[\u4e00-\u9fff]", x)) >= 4):
+            return x
+    return ""
+
+
+def clean_plain_text(text: str, url: str = "") -> Document:
+    """Document from text another tool extracted: the same line cleaning, plus any title/date/source."""
+    doc = Document(url=url, encoding="unicode")
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = check_text(text, doc.warnings)
+    lines = text.split("\n")
+    head = lines[:15]
+    for line in head:
+        crumbs = md.breadcrumb_from_line(line)
+        if len(crumbs) >= 2:
+            doc.breadcrumb = crumbs
+            break
+    _fill_from_text_head(doc, "\n".join(x for x in head if is_meta_line(x) or md._INLINE_FIELD.search(x)))
+    script = detect_script(text)
+    probe = [to_simplified(x) for x in head] if script == "traditional" else head
+    kept_head = [s for _, s in clean_lines(probe)]
+    doc.title = _title_line(kept_head)
+    _finish_text(doc, text)
+    if not doc.text.strip():
+        doc.warnings.append("no text left after cleaning")
+    return doc

@@ -1,0 +1,89 @@
+"""Line-level cleaning shared by HTML extraction and text that other tools extracted.
+
+Drops the chrome lines that survive element pruning, cuts link lists and disclaimers that follow
+their heading (相关文章, 版权与免责声明 …) and keeps each paragraph once: CMS pages repeat the summary
+or print the body twice (page and print/download pop-up).
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extract.chrome import is_block_head, is_chrome_line, is_list_like, strip_glued
+from crawler.extract.metadata import _INLINE_FIELD
+
+_WS = re.compile(r"[\s\u3000\xa0]+")
+_SENTENCE = re.compile(r"[。；！？，]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Lines this long are paragraphs; shorter ones (headings, table cells, numbers) may repeat legitimately.
+_DEDUP_MIN = 16
+
+
+def _key(line: str) -> str:
+    return _WS.sub("", line)
+
+
+def is_meta_line(line: str) -> bool:
+    """来源：X 时间：2024-03-08 15:34 / 发布日期：… 浏览次数：… — page furniture above the body."""
+    s = line.strip()
+    if len(s) > 120 or _SENTENCE.search(s.replace("，", "")):
+        return False
+    fields = list(_INLINE_FIELD.finditer(s))
+    if not fields or fields[0].start() > 2:
+        return False
+    # two fields (来源 + 时间) or a lone date/counter field
+    return len(fields) >= 2 or bool(re.search(r"\d{4}\s*[-年/.]\s*\d{1,2}", s)) or len(s) <= 20
+
+
+def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """Indices and cleaned text of the lines worth keeping, in order."""
+    kept: list[tuple[int, str]] = []
+    in_block = False
+    for i, raw in enumerate(lines):
+        line = strip_glued(raw).rstrip()
+        s = line.strip()
+        if not s:
+            continue
+        if is_block_head(s):
+            in_block = True
+            continue
+        if in_block:
+            if is_list_like(s) or is_chrome_line(s):
+                continue
+            in_block = False
+        if is_chrome_line(s) or is_meta_line(s):
+            continue
+        kept.append((i, line.strip() if not line.lstrip().startswith("|") else line.strip()))
+    return dedupe(kept)
+
+
+def dedupe(kept: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Keep each paragraph once: drop exact repeats and paragraphs contained in a longer one."""
+    keys = [_key(s) for _, s in kept]
+    seen: set[str] = set()
+    out: list[tuple[int, str]] = []
+    long_keys = [k for k in keys if len(k) >= _DEDUP_MIN and not k.startswith("|")]
+    joined = "\n".join(long_keys)
+    for (i, s), k in zip(kept, keys, strict=True):
+        if len(k) >= _DEDUP_MIN and not k.startswith("|"):
+            if k in seen:
+                continue
+            # contained in another (longer) paragraph: a summary or a truncated copy
+            if joined.count(k) > 1 and any(len(o) > len(k) and k in o for o in long_keys):
+                continue
+            seen.add(k)
+        out.append((i, s))
+    return out
+
+
+def looks_like_prose(text: str, has_tables: bool = False) -> bool:
+    """Article text, not a navigation bar: some sentences, or a table."""
+    cjk = len(_CJK.findall(text))
+    sentences = len(_SENTENCE.findall(text))
+    if has_tables and cjk >= 10:
+        return True
+    if cjk < 20 or sentences < 1:
+        return False
+    lines = [x for x in text.split("\n") if x.strip()]
+    avg = sum(len(x.strip()) for x in lines) / max(1, len(lines))
+    return avg >= 8 or sentences >= 3
