@@ -268,14 +268,26 @@ def _extract_tree(doc: Document, root: _Element, url: str) -> None:
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．])")
 
 
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])[ \t\u3000]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=\d)")
+
+
 def _title_line(lines: list[str]) -> str:
-    """A title among the first lines: short, no sentence end, not a numbered heading or chrome."""
+    """A title among the first lines: short, no sentence end, not a numbered heading or chrome.
+
+    PDF text splits a title over two lines (洪泽区人民政府 / 2023 年政府信息公开工作年度报告); such pairs
+    are joined when only the pair reads as a report title.
+    """
     from crawler.report.detect import is_report_title
 
-    head = [x.strip() for x in lines[:12] if x.strip()]
-    for x in head:
-        if len(x) <= 80 and is_report_title(x) and "。" not in x:
-            return x
+    head = [_CJK_GAP.sub("", x.strip()) for x in lines[:12] if x.strip()]
+    for a, b in zip(head, head[1:] + [""], strict=True):
+        if len(a) > 80 or "。" in a:
+            continue
+        if is_report_title(a):
+            return a
+        if b and len(a) <= 30 and len(b) <= 60 and "。" not in b and is_report_title(a + b) \
+                and not _NUMBERED.match(a):
+            return a + b
     for x in head[:4]:
         if (4 <= len(x) <= 60 and "。" not in x and not x.endswith(("；", "：", ":", "，"))
                 and not _NUMBERED.match(x) and not is_meta_line(x) and "|" not in x
