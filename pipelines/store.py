@@ -41,7 +41,7 @@ class StorePipeline:
         self.run_id = shared_store(self.crawler).start_run(spider=spider.name, args=args)
 
     def process_item(self, item: ReportItem) -> ReportItem:
-        result = shared_store(self.crawler).save(item)
+        result = shared_store(self.crawler).save(item, run_id=self.run_id)
         item.store_status = result.status
         self.stats.count(item.portal, result.status)
         for w in item.warnings:
