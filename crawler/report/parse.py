@@ -1,0 +1,520 @@
+"""A report (HTML, PDF, DOCX or text) to the template's fields, with its arithmetic checked.
+
+`parse_text` is the core: clean text, optional table grids and page metadata in, a `Report` out.
+`parse_bytes` / `parse_path` pick the reader by kind and call it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.report import region as regions
+from crawler.report.checks import run_checks
+from crawler.report.detect import is_report_title, title_year
+from crawler.report.tables import TableResult, read_active, read_appeals, read_requests
+from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment
+from crawler.report.values import Number, norm
+
+Grid = list[list[str]]
+
+
+@dataclass
+class Report:
+    is_report: bool = False
+    title: str = ""
+    year: int | None = None
+    agency: str = ""
+    agency_raw: str = ""
+    region: dict[str, str | None] = field(
+        default_factory=lambda: {"province": None, "city": None, "county": None, "code": None}
+    )
+    published: str = ""
+    template: str = ""  # 2021 | 2019 | legacy
+    sections: list[dict[str, str]] = field(default_factory=list)
+    tables: dict[str, Number] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # key -> table | text
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [c["name"] for c in self.checks if not c["ok"]]
+
+
+# ---------------------------------------------------------------- text helpers
+
+_CJK = r"\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}0-9])[ \t\u3000]+(?=[{_CJK}])|(?<=[{_CJK}])[ \t\u3000]+(?=[0-9{_CJK}])")
+
+
+def squeeze(s: str) -> str:
+    """Drop spaces PDF and OCR put between Chinese characters and digits (2023 年 → 2023年)."""
+    return _SPACE_NEAR_CJK.sub("", (s or "").strip())
+
+
+_MD = re.compile(r"^#{1,6}\s*")
+
+
+def find_title(text: str) -> str:
+    """The report's title among the first lines of the text (two lines joined when split)."""
+    lines = [squeeze(_MD.sub("", ln)) for ln in text.splitlines()[:25]]
+    lines = [ln for ln in lines if ln]
+    for i, ln in enumerate(lines):
+        if len(ln) <= 60 and is_report_title(ln):
+            return ln
+        if i + 1 < len(lines):
+            joined = ln + lines[i + 1]
+            if len(joined) <= 60 and is_report_title(joined) and not is_report_title(lines[i + 1]) or (
+                len(joined) <= 60 and is_report_title(joined) and title_year(ln) is None and len(ln) <= 20
+            ):
+                return joined
+    return ""
+
+
+_YEAR_IN_TEXT = re.compile(
+    r"((?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政府信息公开|政务公开|信息公开)[^。\n]{0,12}?(?:年度报告|年报|报告|总结)"
+)
+_ANY_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def find_year(title: str, text: str, published: str) -> int | None:
+    if title and (y := title_year(title)) is not None:
+        return y
+    m = _YEAR_IN_TEXT.search(text[:3000])
+    if m:
+        return int(m.group(1))
+    m = re.search(r"统计期限[^。]{0,6}?((?:19|20)\d{2})\s*年", text)
+    if m:
+        return int(m.group(1))
+    m = _ANY_YEAR.search(text[:1500])
+    if m:
+        return int(m.group(1))
+    m = re.match(r"((?:19|20)\d{2})", published or "")
+    return int(m.group(1)) - 1 if m else None
+
+
+def find_template(text: str, year: int | None, has_tables: bool) -> str:
+    t = norm(text)
+    if re.search(r"本年度?制发件数|现行有效件数|本年度?废止件数|逾期不补正|收费通知要求缴纳", t):
+        return "2021"
+    if re.search(r"本年新制作数量|上一年项目数量|第二十条第\(九\)项|对外公开总数量|采购项目数量", t):
+        return "2019"
+    if year is not None:
+        if year >= 2021:
+            return "2021"
+        if year >= 2019:
+            return "2019"
+        return "legacy"
+    return "legacy" if not has_tables else ""
+
+
+# ---------------------------------------------------------------- agency
+
+
+_ORG = re.compile(r"^[\u4e00-\u9fff]{0,14}?(?:人民政府办公室|人民政府|管理委员会|委员会|办公室|管委会|局|厅|委|署|院|中心)")
+_LEVEL = "省市县区州旗"
+
+
+def _raw_agency(title: str, text: str) -> str:
+    t = squeeze(title)
+    m = re.match(r"^(.*?)(?:19|20)\d{2}\s*年", t)
+    if m:
+        pre = re.sub(r"^(?:关于)|[《》“”\"'\s:：]", "", m.group(1)).strip("（）() 、")
+        if len(pre) >= 2:
+            return pre
+        m2 = re.match(r"^(?:19|20)\d{2}年度?([\u4e00-\u9fff]{2,30}?)(?:政府信息公开|政务公开)", t)
+        if m2:
+            return m2.group(1)
+    body = squeeze(text[:3000])
+    for pat in (r"现将([\u4e00-\u9fff]{2,30}?)(?:19|20)\d{2}年", r"特编制([\u4e00-\u9fff]{2,30}?)(?:19|20)\d{2}年",
+                r"(?:^|\n)([\u4e00-\u9fff]{2,30}?)(?:19|20)\d{2}年度?(?:政府信息公开|政务公开)"):
+        m = re.search(pat, body)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _named_agencies(text: str, idx: regions.DivisionIndex) -> Counter[str]:
+    """<division><org> names written in a text (赣州市住房和城乡建设局)."""
+    found: Counter[str] = Counter()
+    for pos, name in idx.find_names(text):
+        m = _ORG.match(text[pos + len(name) : pos + len(name) + 16])
+        if m:
+            found[regions.expand(name + m.group(0))] += 1
+    return found
+
+
+def normalise_agency(
+    raw: str, contexts: list[str], year: int
+) -> tuple[str, list[str]]:
+    """Full agency name: abbreviations expanded, the place prefix added when the report names it."""
+    warnings: list[str] = []
+    idx = regions.division_index(year)
+    ctx = [squeeze(c) for c in contexts if c]
+    if not raw:
+        counts: Counter[str] = Counter()
+        for c in ctx:
+            counts.update(_named_agencies(c, idx))
+        if not counts:
+            return "", ["the agency is not named in the title or text"]
+        return counts.most_common(1)[0][0], warnings
+    name = regions.expand(raw)
+    name, note = regions.correct_place(name, ctx, year)
+    if note:
+        warnings.append(note)
+    bare = name[0] in _LEVEL and not idx.find_names(name[:4])
+    if bare or not idx.find_names(name):
+        level = name[0] if bare else ""
+        body_full = name[1:] if bare else name
+        body_short = raw[1:] if bare else raw
+        counts = Counter()
+        for c in ctx:
+            for pos, place in idx.find_names(c):
+                if level and not place.endswith(level):
+                    continue
+                after = c[pos + len(place) :]
+                if after.startswith(body_full) or (len(body_short) >= 2 and after.startswith(body_short)):
+                    counts[place] += 1
+        if counts:
+            name = counts.most_common(1)[0][0] + body_full
+        elif bare:
+            warnings.append(f"agency {raw!r}: the place it belongs to is not named")
+    return name, warnings
+
+
+# ---------------------------------------------------------------- sections
+
+_SECTION_KEYS = [
+    ("一", r"总体情况|概述"),
+    ("二", r"主动公开"),
+    ("三", r"收到和处理|依申请公开"),
+    ("四", r"行政复议|行政诉讼"),
+    ("五", r"存在的主要问题|改进情况|主要问题"),
+    ("六", r"其他需要报告|其他事项"),
+]
+_HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:第?[一二三四五六七八九十]{1,2}[、.．]|[一二三四五六七八九十]{1,2}\s|、)\s*(\S.{0,38})$")
+_ROW_LIKE = re.compile(r"本年度?新收|上年度?结转|本年度办理结果|结转下年度|\|")
+
+
+def find_sections(text: str) -> list[dict[str, str]]:
+    """Headings 一 … 六 (matched loosely by their words) and the text under each."""
+    lines = text.splitlines()
+    marks: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, ln in enumerate(lines):
+        s = ln.strip()
+        if len(s) > 44 or _ROW_LIKE.search(s) or not _HEADING.match(s):
+            continue
+        for num, pat in _SECTION_KEYS:
+            if re.search(pat, s) and num not in seen:
+                marks.append((i, _MD.sub("", s)))
+                seen.add(num)
+                break
+    out = []
+    for j, (i, heading) in enumerate(marks):
+        end = marks[j + 1][0] if j + 1 < len(marks) else len(lines)
+        out.append({"heading": heading, "text": "\n".join(lines[i + 1 : end]).strip()})
+    return out
+
+
+# ---------------------------------------------------------------- table regions of text
+
+_H_ACTIVE = re.compile(r"主动公开政府信息")
+_H_REQUESTS = re.compile(r"收到和处理政府信息公开申请|收到和处理.{0,4}申请")
+_H_APPEALS = re.compile(r"行政复议.{0,3}行政诉讼|复议.{0,2}诉讼情况")
+_H_END = re.compile(r"存在的主要问题|主要问题|改进情况|其他需要报告|其他事项")
+
+
+def text_regions(text: str) -> dict[str, list[Line]]:
+    """Lines of the text under the headings of tables 二, 三 and 四."""
+    lines = text.splitlines()
+    heads: list[tuple[int, str]] = []
+    for i, ln in enumerate(lines):
+        s = _MD.sub("", ln.strip())
+        if not s or len(s) > 40 or "|" in s:
+            continue
+        for kind, pat in (("requests", _H_REQUESTS), ("appeals", _H_APPEALS), ("active", _H_ACTIVE), ("end", _H_END)):
+            if pat.search(s):
+                heads.append((i, kind))
+                break
+    out: dict[str, list[Line]] = {}
+    for j, (i, kind) in enumerate(heads):
+        if kind == "end" or kind in out:
+            continue
+        end = heads[j + 1][0] if j + 1 < len(heads) else len(lines)
+        out[kind] = lines_from_text("\n".join(lines[i + 1 : end]))
+    if "requests" not in out and "appeals" not in out and "active" not in out:
+        out["any"] = lines_from_text(text)
+    return out
+
+
+# ---------------------------------------------------------------- prose fallback
+
+_PROSE = [
+    ("requests.new.total", re.compile(r"(?:收到|新收|接收)[^。；;，,\n]{0,12}?(?:政府信息公开|依申请|信息公开)[^。；;，,\d\n]{0,10}?(\d+)\s*件")),
+    ("requests.carried_over.total", re.compile(r"上年(?:度)?结转[^。；;，,\d\n]{0,14}?(\d+)\s*件")),
+    ("requests.granted.total", re.compile(r"(?<!不)予以公开[^。；;，,\d\n]{0,4}?(\d+)\s*件")),
+    ("requests.carried_forward.total", re.compile(r"结转下一?年度?[^。；;，,\d\n]{0,10}?(\d+)\s*件")),
+    ("appeals.review.total", re.compile(r"行政复议(?:案件)?(?:共)?\s*(\d+)\s*(?:件|起)")),
+]
+
+
+def prose_values(text: str) -> dict[str, Number]:
+    """Key figures written in sentences, for reports without tables (values from the text)."""
+    t = squeeze(text)
+    out: dict[str, Number] = {}
+    for key, pat in _PROSE:
+        vals = {int(m.group(1)) for m in pat.finditer(t)}
+        if len(vals) == 1:  # two different figures for one key: not read
+            out[key] = vals.pop()
+    return out
+
+
+# ---------------------------------------------------------------- main entry
+
+
+def _read_tables(
+    text: str, grids: list[Grid], template: str
+) -> tuple[dict[str, Number], list[str]]:
+    """Values of tables 二/三/四: from grids when grids carry the table, else from the text."""
+    warnings: list[str] = []
+    by_table: dict[str, list[TableResult]] = {"active": [], "requests": [], "appeals": []}
+    for grid in grids:
+        rows, _ = segment(lines_from_grid(grid))
+        if not rows:
+            continue
+        flat = norm("".join("".join(c or "" for c in r) for r in grid))
+        by_table["requests"].append(read_requests(rows))
+        by_table["active"].append(read_active(rows, template))
+        if "行政复议" in flat or "行政诉讼" in flat or "复议" in flat:
+            by_table["appeals"].append(read_appeals(rows))
+    regions_ = text_regions(text)
+    text_results: dict[str, TableResult] = {}
+    for kind, lines in regions_.items():
+        rows, _ = segment(lines)
+        if kind in ("requests", "any"):
+            text_results["requests"] = read_requests(rows)
+        if kind in ("active", "any"):
+            text_results["active"] = read_active(rows, template)
+        if kind in ("appeals",):
+            text_results["appeals"] = read_appeals(rows)
+    values: dict[str, Number] = {}
+    for kind, results in by_table.items():
+        chosen = [r for r in results if r.values or (r.warnings and r.rows_found)]
+        if not any(r.values for r in chosen) and kind in text_results:
+            chosen = [text_results[kind]]
+        for r in chosen:
+            for k, v in r.values.items():
+                if k in values and values[k] != v:
+                    warnings.append(f"{k}: tables disagree ({values[k]} and {v}); the first is kept")
+                    continue
+                values.setdefault(k, v)
+            warnings.extend(r.warnings)
+    return values, warnings
+
+
+def _region_of(agency: str, contexts: list[str], site_code: str, year: int | None) -> tuple[dict[str, Any], list[str]]:
+    d, warns = regions.resolve(agency, contexts, site_code, year or regions.LATEST_YEAR)
+    if d is None:
+        return {"province": None, "city": None, "county": None, "code": None}, warns
+    return d.region(), warns
+
+
+_PUBLISHED = re.compile(
+    r"(?:发布时间|发表时间|发布日期|公开日期|成文日期|日期)\s*[:：]\s*((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})"
+)
+
+
+def parse_text(
+    text: str,
+    *,
+    title: str = "",
+    url: str = "",
+    grids: list[list[list[str]]] | None = None,
+    meta: dict | None = None,
+) -> Report:
+    """Text (+ table grids, + page meta: published, source, site, breadcrumb, raw_text) to a Report."""
+    meta = dict(meta or {})
+    site = meta.get("site") or {}
+    raw_text = meta.get("raw_text") or text
+    rep = Report(text=text)
+    rep.warnings.extend(meta.get("warnings") or [])
+    grids = [g for g in (grids or []) if g]
+
+    rep.title = squeeze(title or site.get("ArticleTitle", "")) or find_title(raw_text)
+    published = meta.get("published") or site.get("PubDate", "")
+    if not published:
+        m = _PUBLISHED.search(raw_text[:3000])
+        if m:
+            published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    rep.published = str(published or "")
+
+    rep.year = find_year(rep.title if is_report_title(rep.title) else "", raw_text, rep.published)
+    rep.sections = find_sections(text)
+    has_tables = bool(grids) or "|" in text
+
+    rep.template = find_template(text + "\n" + "\n".join("".join(c or "" for c in r) for g in grids for r in g),
+                                 rep.year, has_tables)
+    values, warns = _read_tables(text, grids, rep.template)
+    rep.warnings.extend(warns)
+    for k in sorted(values):
+        rep.tables[k] = values[k]
+        rep.sources[k] = "table"
+    if not any(k.startswith(("requests.", "appeals.", "active.")) for k in rep.tables):
+        prose = prose_values(text)
+        for k, v in prose.items():
+            rep.tables[k] = v
+            rep.sources[k] = "text"
+        if prose:
+            rep.warnings.append("no table found; key figures were taken from the prose (sources: text)")
+        elif rep.sections:
+            rep.warnings.append("no table and no key figure could be read")
+    rep.checks = run_checks(rep.tables)
+
+    contexts = [
+        rep.title,
+        str(meta.get("source") or ""),
+        " ".join(meta.get("breadcrumb") or []),
+        str(site.get("SiteName", "")),
+        str(site.get("ContentSource", "")),
+        raw_text,
+    ]
+    year_for_names = rep.year or regions.LATEST_YEAR
+    rep.agency_raw = _raw_agency(rep.title, raw_text)
+    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names)
+    rep.warnings.extend(warns)
+    site_code = str(site.get("SiteIDCode", "") or "")
+    rep.region, warns = _region_of(rep.agency, [c[:600] for c in contexts], site_code, rep.year)
+    rep.warnings.extend(warns)
+
+    rep.is_report = bool(
+        is_report_title(rep.title)
+        or any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) == "table")
+        or (len(rep.sections) >= 4 and re.search(r"政府信息公开|政务公开", text[:2000]) is not None)
+    )
+    if not rep.is_report:
+        rep.template = ""
+    return rep
+
+
+# ---------------------------------------------------------------- bytes and files
+
+
+def _kind(url: str, content_type: str, filename: str, body: bytes) -> str:
+    name = (filename or url or "").lower().split("?")[0]
+    ct = (content_type or "").lower()
+    if body[:5] == b"%PDF-" or "pdf" in ct or name.endswith(".pdf"):
+        return "pdf"
+    if name.endswith(".docx") or "officedocument.wordprocessingml" in ct:
+        return "docx"
+    if name.endswith((".txt", ".md", ".markdown")) or ct.startswith("text/plain") or ct.startswith("text/markdown"):
+        return "text"
+    if name.endswith((".doc", ".wps")):
+        return "doc"
+    head = body[:2048].lower()
+    if b"<html" in head or b"<!doctype" in head or b"<meta" in head or b"<div" in head or "html" in ct:
+        return "html"
+    if body[:4] == b"PK\x03\x04":
+        return "docx"
+    return "text"
+
+
+def _decode(body: bytes, headers: dict | None = None) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return body.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body).best()
+        if best is not None:
+            return str(best)
+    except Exception:  # noqa: BLE001 - decoding is best effort; replacement below
+        pass
+    return body.decode("utf-8", errors="replace")
+
+
+def _clean_plain(text: str) -> tuple[str, list[str]]:
+    try:
+        from crawler.extract import clean_plain_text  # type: ignore[attr-defined]
+    except ImportError:
+        return text, []
+    out = clean_plain_text(text)
+    if isinstance(out, str):
+        return out, []
+    return getattr(out, "text", text), list(getattr(out, "warnings", []) or [])
+
+
+def _html(body: bytes, url: str, headers: dict | None) -> Report:
+    try:
+        from crawler.extract import extract_document  # type: ignore[attr-defined]
+    except ImportError:
+        extract_document = None
+    if extract_document is not None:
+        doc = extract_document(body, url, headers)
+        meta = {
+            "published": doc.published,
+            "source": doc.source,
+            "site": doc.site,
+            "breadcrumb": doc.breadcrumb,
+            "warnings": list(doc.warnings),
+            "raw_text": doc.text,
+        }
+        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
+    # fallback until the extractor lands: whole-page text and every table
+    from lxml import html as lxml_html
+
+    from crawler.tablegrid import grids_from_element
+
+    root = lxml_html.fromstring(body)
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    site = {m.get("name"): m.get("content", "") for m in root.xpath("//meta[@name]")}
+    title = site.get("ArticleTitle") or "".join(root.xpath("//title//text()")).strip()
+    text = "\n".join(t.strip() for t in root.itertext() if t.strip())
+    return parse_text(text, title=title, url=url, grids=grids_from_element(root),
+                      meta={"site": site, "warnings": ["extractor not available: page text is not cleaned"]})
+
+
+def parse_bytes(
+    body: bytes,
+    *,
+    url: str = "",
+    content_type: str = "",
+    headers: dict | None = None,
+    filename: str = "",
+) -> Report:
+    """Dispatch by kind: HTML, PDF, DOCX or plain text / markdown."""
+    from crawler.report.pdf import docx_text, pdf_text
+
+    kind = _kind(url, content_type, filename, body)
+    if kind == "html":
+        return _html(body, url, headers)
+    if kind == "pdf":
+        ft = pdf_text(body)
+        title = ft.title if is_report_title(ft.title) else ""
+        return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
+    if kind == "docx":
+        ft = docx_text(body)
+        title = ft.title if is_report_title(ft.title) else ""
+        return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
+    if kind == "doc":
+        raise ValueError("legacy .doc/.wps files are not readable here; convert them to .docx or PDF")
+    raw = _decode(body, headers)
+    clean, warns = _clean_plain(raw)
+    return parse_text(clean, url=url, meta={"raw_text": raw, "warnings": warns})
+
+
+def parse_path(path: str | Path) -> Report:
+    p = Path(path)
+    return parse_bytes(p.read_bytes(), filename=p.name)

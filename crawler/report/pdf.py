@@ -1,0 +1,87 @@
+"""Text and tables of PDF and DOCX reports."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+
+Grid = list[list[str]]
+
+_PAGE_NO = re.compile(r"^\s*(?:[-－—–]\s*\d{1,3}\s*[-－—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
+
+
+@dataclass
+class FileText:
+    text: str = ""
+    tables: list[Grid] = field(default_factory=list)
+    title: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def fix_pdf_string(value: object) -> str:
+    """PDF info strings that are UTF-16 with a BOM but were decoded as Latin-1 (ÿþ… mojibake)."""
+    if isinstance(value, bytes):
+        raw = value
+    elif isinstance(value, str):
+        if not value.startswith(("ÿþ", "þÿ")):
+            return value
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:
+            return value
+    else:
+        return ""
+    for enc in ("utf-16", "utf-8", "gb18030"):
+        try:
+            return raw.decode(enc).replace("\x00", "").strip()
+        except UnicodeDecodeError:
+            continue
+    return ""
+
+
+def pdf_text(body: bytes) -> FileText:
+    """Page texts (page numbers dropped) and every table pdfplumber finds, as grids."""
+    import pdfplumber  # heavy import, only when a PDF comes
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    out = FileText()
+    pages: list[str] = []
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        meta = pdf.metadata or {}
+        out.title = fix_pdf_string(meta.get("Title", ""))
+        for page in pdf.pages:
+            txt = page.extract_text() or ""
+            pages.append("\n".join(ln for ln in txt.splitlines() if not _PAGE_NO.match(ln)))
+            for tb in page.extract_tables():
+                grid = [[(c or "") for c in row] for row in tb]
+                if grid and max(len(r) for r in grid) > 1:
+                    out.tables.append(grid)
+    out.text = "\n".join(pages).strip()
+    if not out.text:
+        out.warnings.append("the PDF has no text layer (scanned images?); nothing could be read")
+    return out
+
+
+def docx_text(body: bytes) -> FileText:
+    """Paragraphs and tables of a .docx, in document order."""
+    import docx  # python-docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    d = docx.Document(io.BytesIO(body))
+    out = FileText()
+    parts: list[str] = []
+    for child in d.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            parts.append(Paragraph(child, d).text)
+        elif tag == "tbl":
+            table = Table(child, d)
+            grid = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+            out.tables.append(grid)
+            parts.extend(" | ".join(r) for r in grid)
+    out.text = "\n".join(parts).strip()
+    out.title = (d.core_properties.title or "").strip()
+    return out

