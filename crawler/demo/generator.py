@@ -538,7 +538,7 @@ def _prose(
     if agency.endswith("人民政府"):
         short = "我" + ("区" if agency.endswith("区人民政府") else "县" if "县人民政府" in agency else "市")
     nums = {f"n{i}": rng.randint(lo, hi) for i, (lo, hi) in enumerate(
-        ((0, 0), (200, 9000), (80, 3000), (30, 2000), (5, 120), (1, 40), (20_000, 900_000), (50, 3000), (1, 8)))}
+        ((0, 0), (3000, 12000), (200, 1500), (80, 1400), (5, 120), (1, 5), (20_000, 900_000), (50, 3000), (1, 8)))}
     fmt = {"year": year, "short": short, **nums}
     new = values["requests.new.total"]
     carried = values["requests.carried_over.total"]

@@ -292,7 +292,8 @@ def render_report_pdf(r: SyntheticReport) -> bytes:
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
-                            bottomMargin=20 * mm, title=r.title, author=r.agency)
+                            bottomMargin=20 * mm, title=r.title, author=r.agency,
+                            invariant=True)  # no timestamp or random id: same bytes, same ETag
     width = A4[0] - 36 * mm
     tables = report_tables(r)
     story: list = [Paragraph(html.escape(r.title), title), Paragraph(html.escape(r.preamble), body)]

@@ -98,7 +98,7 @@ class _Item:
     path: str
     title: str
     published: datetime
-    kind: str  # report | other
+    kind: str  # report | other (| older while building: other items of the extra list pages)
     index: int  # into ground_truth (report) or _others (other)
 
 
@@ -188,14 +188,15 @@ class DemoPortal:
         self._cache: OrderedDict[str, Page] = OrderedDict()
         self._lock = threading.Lock()
 
-        self._build_reports(rng, n_reports)
-        self._build_others(rng, n_other)
+        # Separate random streams, so that adding extra list pages leaves the rest of the site as it was.
+        self._build_reports(random.Random(f"{seed}:reports"), n_reports)
+        self._build_others(random.Random(f"{seed}:others"), n_other)
         auto = 6 if n_reports + n_other >= 18 else max(1, math.ceil((n_reports + n_other) / 3))
         self.per_page = per_page or (20 if n_reports + n_other > 200 else auto)
         if extra_list_pages:
             oldest = min((i.published for i in self._items), default=datetime(2020, 1, 1))
-            self._build_others(rng, extra_list_pages * self.per_page, before=oldest)
-        self._layout(rng)
+            self._build_others(random.Random(f"{seed}:older"), extra_list_pages * self.per_page, before=oldest)
+        self._layout(random.Random(f"{seed}:layout"))
 
     # --- construction ----------------------------------------------------------------------
 
@@ -256,21 +257,29 @@ class DemoPortal:
             y = when.year if "召开" in form or "培训" in form or "要点" in form else when.year - 1
             title = form.format(y=y, c=self.region.city, d=rng.choice(depts))
             self._others.append(_Other(title, category, rng.getrandbits(31)))
-            self._items.append(_Item("", title, when, "other", len(self._others) - 1))
+            self._items.append(_Item("", title, when, "older" if before else "other", len(self._others) - 1))
 
     def _layout(self, rng: random.Random) -> None:
         """Give every article a TRS path (doc ids grow with time) and cut the column into pages."""
         for k, g in enumerate(self.ground_truth):
             when = datetime.strptime(g.published_at, "%Y-%m-%d %H:%M")
             self._items.append(_Item("", g.title, when, "report", k))
-        self._items.sort(key=lambda i: (i.published, i.kind, i.index))
-        docid = 10_000 + rng.randint(0, 5_000)
-        items: list[_Item] = []
-        for it in self._items:
+        main = sorted((i for i in self._items if i.kind != "older"), key=lambda i: (i.published, i.kind, i.index))
+        older = sorted((i for i in self._items if i.kind == "older"), key=lambda i: (i.published, i.index))
+        base = 300_000 + rng.randint(0, 50_000)
+        if len(older) * 3 >= base:
+            raise ValueError("too many extra list pages")
+        # Doc ids grow with time; the older items count down from below the first regular id.
+        ids = [base - 3 * len(older) + 3 * i + 1 for i in range(len(older))]
+        docid = base
+        for _ in main:
             docid += rng.randint(1, 9)
+            ids.append(docid)
+        items: list[_Item] = []
+        for it, docid in zip(older + main, ids, strict=True):
             path = f"{COLUMN}{it.published:%Y%m}/t{it.published:%Y%m%d}_{docid}.html"
-            items.append(_Item(path, it.title, it.published, it.kind, it.index))
-            self._index[path] = ("article", len(items) - 1)
+            kind = "other" if it.kind == "older" else it.kind
+            items.append(_Item(path, it.title, it.published, kind, it.index))
             if it.kind == "report":
                 g = self.ground_truth[it.index]
                 att = None
@@ -280,6 +289,8 @@ class DemoPortal:
                 self.ground_truth[it.index] = replace(g, path=path, attachment=att)
         items.reverse()  # the column lists the newest first
         self._items = items
+        for n, it in enumerate(items):
+            self._index[it.path] = ("article", n)
         self.n_list_pages = max(1, math.ceil(len(items) / self.per_page))
         for n in range(self.n_list_pages):
             self._index[self.list_path(n)] = ("list", n)
