@@ -128,7 +128,7 @@ def _raw_agency(title: str, text: str) -> str:
     m = re.match(r"^(.*?)(?:19|20)\d{2}\s*年", t)
     if m:
         pre = re.sub(r"^(?:关于)|[《》“”\"'\s:：]", "", m.group(1)).strip("（）() 、")
-        if len(pre) >= 2:
+        if 2 <= len(pre) <= 30 and not re.search(r"[，,。；;]", pre):
             return pre
         m2 = re.match(r"^(?:19|20)\d{2}年度?([\u4e00-\u9fff]{2,30}?)(?:政府信息公开|政务公开)", t)
         if m2:
@@ -230,6 +230,7 @@ def find_sections(text: str) -> list[dict[str, str]]:
 _H_ACTIVE = re.compile(r"主动公开政府信息")
 _H_REQUESTS = re.compile(r"收到和处理政府信息公开申请|收到和处理.{0,4}申请")
 _H_APPEALS = re.compile(r"行政复议.{0,3}行政诉讼|复议.{0,2}诉讼情况")
+_NUMBERED = re.compile(r"^(?:第?[一二三四五六七八九十]{1,2}[、.．]|[(（][一二三四五六七八九十]{1,2}[)）]|\d{1,2}[、.．])")
 _H_END = re.compile(r"存在的主要问题|主要问题|改进情况|其他需要报告|其他事项")
 
 
@@ -241,6 +242,8 @@ def text_regions(text: str) -> dict[str, list[Line]]:
         s = _MD.sub("", ln.strip())
         if not s or len(s) > 40 or "|" in s:
             continue
+        if not (_NUMBERED.match(s) or ln.lstrip().startswith("#") or len(s) <= 16):
+            continue  # a wrapped line of prose that happens to hold the words
         for kind, pat in (("requests", _H_REQUESTS), ("appeals", _H_APPEALS), ("active", _H_ACTIVE), ("end", _H_END)):
             if pat.search(s):
                 heads.append((i, kind))
@@ -249,7 +252,7 @@ def text_regions(text: str) -> dict[str, list[Line]]:
     for j, (i, kind) in enumerate(heads):
         if kind == "end" or kind in out:
             continue
-        end = heads[j + 1][0] if j + 1 < len(heads) else len(lines)
+        end = next((i2 for i2, k2 in heads[j + 1 :] if k2 != kind), len(lines))
         out[kind] = lines_from_text("\n".join(lines[i + 1 : end]))
     if "requests" not in out and "appeals" not in out and "active" not in out:
         out["any"] = lines_from_text(text)
@@ -308,7 +311,8 @@ def _read_tables(
             text_results["appeals"] = read_appeals(rows)
     values: dict[str, Number] = {}
     for kind, results in by_table.items():
-        chosen = [r for r in results if r.values or (r.warnings and r.rows_found)]
+        # a grid speaks for a table when some of its rows carry that table's labels
+        chosen = [r for r in results if r.values or len(r.rows_found) >= 3]
         if not any(r.values for r in chosen) and kind in text_results:
             chosen = [text_results[kind]]
         for r in chosen:
@@ -349,7 +353,10 @@ def parse_text(
     rep.warnings.extend(meta.get("warnings") or [])
     grids = [g for g in (grids or []) if g]
 
-    rep.title = squeeze(title or site.get("ArticleTitle", "")) or find_title(raw_text)
+    rep.title = squeeze(title or site.get("ArticleTitle", ""))
+    if len(rep.title) > 80 or re.search(r"[，,。；;]", rep.title):
+        rep.title = ""  # a sentence taken for a title by an upstream tool
+    rep.title = rep.title or find_title(raw_text)
     published = meta.get("published") or site.get("PubDate", "")
     if not published:
         m = _PUBLISHED.search(raw_text[:3000])
@@ -444,20 +451,29 @@ def _decode(body: bytes, headers: dict | None = None) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _clean_plain(text: str) -> tuple[str, list[str]]:
+def _plain(raw: str, url: str) -> Report:
+    """Text another tool extracted: cleaned by the extractor when it is available."""
     try:
-        from crawler.extract import clean_plain_text  # type: ignore[attr-defined]
+        from crawler.extract import clean_plain_text
     except ImportError:
-        return text, []
-    out = clean_plain_text(text)
-    if isinstance(out, str):
-        return out, []
-    return getattr(out, "text", text), list(getattr(out, "warnings", []) or [])
+        return parse_text(raw, url=url, meta={"raw_text": raw})
+    doc = clean_plain_text(raw, url)
+    if isinstance(doc, str):  # an older extractor returned the text only
+        return parse_text(doc, url=url, meta={"raw_text": raw})
+    meta = {
+        "published": doc.published,
+        "source": doc.source,
+        "site": doc.site,
+        "breadcrumb": doc.breadcrumb,
+        "warnings": list(doc.warnings),
+        "raw_text": raw,
+    }
+    return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
 
 
 def _html(body: bytes, url: str, headers: dict | None) -> Report:
     try:
-        from crawler.extract import extract_document  # type: ignore[attr-defined]
+        from crawler.extract import extract_document
     except ImportError:
         extract_document = None
     if extract_document is not None:
@@ -510,9 +526,7 @@ def parse_bytes(
         return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
     if kind == "doc":
         raise ValueError("legacy .doc/.wps files are not readable here; convert them to .docx or PDF")
-    raw = _decode(body, headers)
-    clean, warns = _clean_plain(raw)
-    return parse_text(clean, url=url, meta={"raw_text": raw, "warnings": warns})
+    return _plain(_decode(body, headers), url)
 
 
 def parse_path(path: str | Path) -> Report:

@@ -162,9 +162,13 @@ def read_requests(rows: list[Row]) -> TableResult:
     """Table 三: 收到和处理政府信息公开申请情况."""
     res = TableResult()
     group_other = False
+    last_key = ""
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
-        for t in texts:
+        if last_key in ("other.no_correction", "other.unpaid_fee"):
+            group_other = True  # the rows after 1./2. of （六） are still in that group
+        joined = [texts[i] + texts[i + 1] for i in range(len(texts) - 1)]
+        for t in texts + joined:
             n = norm(t)
             if _OTHER_GROUP.search(n):
                 group_other = True
@@ -192,6 +196,7 @@ def read_requests(rows: list[Row]) -> TableResult:
                 )
             continue
         key = keys.pop()
+        last_key = key
         if row.nonblank == 0:
             if key != "total":
                 res.rows_found.add(key)
