@@ -7,6 +7,7 @@ Traditional -> Simplified conversion.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 
@@ -28,12 +29,16 @@ from crawler.tablegrid import Grid, table_grid
 __all__ = ["extract_document", "clean_plain_text"]
 
 # Pages above this many characters are cut (after dropping inline data and scripts): bounded memory.
-MAX_HTML_CHARS = 4_000_000
+MAX_HTML_CHARS = 2_000_000
 _BIG = 1_000_000
 _DATA_URI = re.compile(r"""(?:src|href)\s*=\s*["']?data:[^"'\s>]{200,}["']?""", re.I)
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _WS = re.compile(r"\s+")
 _TRAF_MIN_SHARE = 0.7
+# Above this, trafilatura's time grows faster than its value: the container text is used as is.
+_TRAF_MAX_CHARS = 300_000
+_MAX_TABLE_ROWS = 2000
+_MAX_TABLES = 200
 
 
 def _shrink(html: str, warnings: list[str]) -> str:
@@ -61,6 +66,26 @@ def _parse(html: str, warnings: list[str]) -> _Element | None:
         warnings.append(f"HTML could not be parsed: {e}")
         return None
     return root
+
+
+_PARSER_DEPTH = 256
+_INLINE_WRAPPERS = re.compile(
+    r"<(/?)(?:div|span|font|b|i|u|em|strong|section|article|center|small|big|label|a|li|ul|ol|blockquote)\b[^>]*>",
+    re.I)
+
+
+def _flatten_tag(m: re.Match[str]) -> str:
+    return "<br>" if m.group(0)[1:4].lower() in ("div", "/di", "li", "/li") else ""
+
+
+def _max_depth(root: _Element) -> int:
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        el, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in el)
+    return deepest
 
 
 def _strong_ancestry(root: _Element) -> set[int]:
@@ -107,41 +132,75 @@ def _chars(text: str) -> int:
     return len(_WS.sub("", text or ""))
 
 
-def _body_tables(region: _Element) -> list[Grid]:
-    """Data tables of the body; layout tables (holding other tables) are skipped."""
+def _body_tables(region: _Element, warnings: list[str]) -> list[Grid]:
+    """Data tables of the body; layout tables (holding other tables) are skipped, huge ones cut."""
     grids: list[Grid] = []
     for t in region.iter("table"):
         if next(t.iterdescendants("table"), None) is not None:
             continue
+        rows = sum(1 for _ in t.iter("tr"))
+        if rows > _MAX_TABLE_ROWS:
+            warnings.append(f"table of {rows} rows: only the first {_MAX_TABLE_ROWS} kept as a grid")
+            t = _first_rows(t, _MAX_TABLE_ROWS)
         g = table_grid(t)
         if len(g) >= 2 or (g and len(g[0]) >= 2):
             grids.append(g)
+        if len(grids) >= _MAX_TABLES:
+            warnings.append(f"more than {_MAX_TABLES} tables: the rest not kept as grids")
+            break
     return grids
 
 
+def _first_rows(table: _Element, n: int) -> _Element:
+    small = lxml.html.Element("table")
+    for i, tr in enumerate(table.iter("tr")):
+        if i >= n:
+            break
+        small.append(_copy(tr))
+    return small
+
+
+def _head_text(region: _Element) -> str:
+    """Text just above the body (the 来源：… 时间：… line), from earlier siblings of up to 3 ancestors."""
+    parts: list[str] = []
+    el = region
+    for _ in range(3):
+        for sib in el.itersiblings(preceding=True):
+            if isinstance(sib.tag, str):
+                parts.append(sib.text_content())
+            if sum(len(p) for p in parts) > 3000:
+                break
+        parent = el.getparent()
+        if parent is None:
+            break
+        el = parent
+    return "\n".join(parts)[:3000]
+
+
 def _wrap(region: _Element) -> _Element:
-    """A standalone copy of region as a document, for trafilatura (which modifies its input)."""
+    """region as a standalone document for trafilatura (moved out of its tree, not copied)."""
     html = lxml.html.Element("html")
     body = etree.SubElement(html, "body")
-    body.append(_copy(region))
+    region.tail = None
+    body.append(region)
     return html
 
 
 def _copy(el: _Element) -> _Element:
-    import copy
     c = copy.deepcopy(el)
     c.tail = None
     return c
 
 
-def _trafilatura(tree: _Element, fast: bool) -> str:
+def _trafilatura(tree: _Element, fast: bool, warnings: list[str]) -> str:
     import trafilatura
 
     try:
         out = trafilatura.extract(tree, include_tables=True, include_comments=False, fast=fast,
                                   deduplicate=False, with_metadata=False)
     except Exception as e:  # noqa: BLE001 - third-party code on hostile input; recorded, not fatal
-        return f"\x00trafilatura failed: {type(e).__name__}: {e}"
+        warnings.append(f"trafilatura failed: {type(e).__name__}: {e}")
+        return ""
     return out or ""
 
 
@@ -184,7 +243,14 @@ def extract_document(body: bytes, url: str = "", headers: Mapping[str, str] | No
             doc.warnings.append("no text in the body")
         return doc
     html = _shrink(dec.text, doc.warnings)
+    if not re.search(r"</(?:html|body)\s*>", html[-4096:], re.I):
+        doc.warnings.append("HTML looks truncated (no closing </body> or </html>)")
     root = _parse(html, doc.warnings)
+    if root is not None and _max_depth(root) >= _PARSER_DEPTH - 2:
+        # libxml2 drops everything nested deeper than 256 levels; flatten the wrappers and reparse.
+        doc.warnings.append(f"markup nested deeper than {_PARSER_DEPTH} levels; wrappers flattened to keep the text")
+        flat = re.sub(r"(?:<br>\s*){2,}", "<br>", _INLINE_WRAPPERS.sub(_flatten_tag, html))
+        root = _parse(flat, doc.warnings)
     if root is None:
         return doc
     try:
@@ -218,43 +284,42 @@ def _extract_tree(doc: Document, root: _Element, url: str) -> None:
     region: _Element | None = cand.el if cand else None
     raw = ""
     if region is not None:
+        # Everything that needs the tree in place comes before trafilatura, which takes the region
+        # itself (no copy: memory stays at one tree) and rewrites it.
+        _fill_from_text_head(doc, _head_text(region))
+        doc.tables = _body_tables(region, doc.warnings)
         own = element_text(region)
-        traf = _trafilatura(_wrap(region), fast=True)
-        if traf.startswith("\x00"):
-            doc.warnings.append(traf[1:])
-            traf = ""
-        if _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
-            raw = traf
-        else:
+        if _chars(own) > _TRAF_MAX_CHARS:
             raw = own
-            doc.warnings.append(
-                f"trafilatura kept {_chars(traf)} of {_chars(own)} characters of the body container; "
-                "container text used")
-        head_scope = region.getparent() if region.getparent() is not None else region
-        _fill_from_text_head(doc, element_text(head_scope)[:3000])
+            doc.warnings.append(f"body container of {_chars(own)} characters: trafilatura skipped")
+        else:
+            traf = _trafilatura(_wrap(region), fast=True, warnings=doc.warnings)
+            if _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
+                raw = traf
+            else:
+                raw = own
+                doc.warnings.append(
+                    f"trafilatura kept {_chars(traf)} of {_chars(own)} characters of the body container; "
+                    "container text used")
     else:
-        traf = _trafilatura(_wrap(body), fast=False)
-        if traf.startswith("\x00"):
-            doc.warnings.append(traf[1:])
-            traf = ""
         dense = density_pick(body)
         dense_text = element_text(dense) if dense is not None else ""
+        if dense is not None:
+            _fill_from_text_head(doc, _head_text(dense))
+            doc.tables = _body_tables(dense, doc.warnings)
+        traf = _trafilatura(_wrap(body), fast=False, warnings=doc.warnings)
         if looks_like_prose(traf) and _chars(traf) >= 0.5 * _chars(dense_text):
             raw = traf
         elif looks_like_prose(dense_text):
-            raw, region = dense_text, dense
+            raw = dense_text
             doc.warnings.append("no known body container; text-density pick used")
         elif looks_like_prose(traf):
             raw = traf
         else:
             raw = ""
+            doc.tables = []
             doc.warnings.append("no article body in the HTML (it may be filled in by script); text left empty")
-        if region is not None:
-            parent = region.getparent()
-            _fill_from_text_head(doc, element_text(parent if parent is not None else region)[:3000])
 
-    if region is not None:
-        doc.tables = _body_tables(region)
     raw = check_text(raw, doc.warnings) if raw else raw
     _finish_text(doc, raw)
     if raw and not looks_like_prose(doc.text, bool(doc.tables)):
