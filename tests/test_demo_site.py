@@ -249,3 +249,35 @@ def test_server_serves_and_answers_304(portal: DemoPortal) -> None:
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(base + "/robots.txt", timeout=2)
     assert not [t for t in threading.enumerate() if t.name == "zwgk-demo-portal"]
+
+
+def test_add_report_changes_only_lists_and_home() -> None:
+    p = DemoPortal(4)
+    before = {path: p.get(path) for path in p.paths()}
+    g = p.add_report(kind="pdf")
+    h = p.add_report()
+    assert p.ground_truth[-2:] == [g, h]
+    assert (g.year, h.year) == (2025, 2025) and g.agency != h.agency
+    assert h.published_at > g.published_at > max(x.published_at for x in p.ground_truth[:-2])
+    assert g.attachment and p.get(g.attachment).body.startswith(b"%PDF")
+    changed = {path for path, page in before.items() if p.get(path) != page}
+    assert changed and all(path.endswith("index.html") or "/index_" in path for path in changed)
+    _, items = _crawl_column(p)
+    assert {x.path for x in p.ground_truth} <= set(items)
+    first = _doc(p, COLUMN + "index.html").xpath('//ul[@class="list"]/li/a/@title')
+    assert first[:2] == [h.title, g.title]
+    with pytest.raises(ValueError, match="kind"):
+        p.add_report(kind="doc")
+
+
+def test_server_sees_a_report_added_while_serving() -> None:
+    p = DemoPortal(4)
+    with serve_portal(p) as base:
+        old = p.ground_truth[0].path
+        _, h_old, _ = _fetch(base + old)
+        _, h_list, _ = _fetch(base + COLUMN + "index.html")
+        g = p.add_report()
+        assert _fetch(base + old, {"If-None-Match": h_old["ETag"]})[0] == 304
+        status, h_new, body = _fetch(base + COLUMN + "index.html", {"If-None-Match": h_list["ETag"]})
+        assert status == 200 and h_new["ETag"] != h_list["ETag"] and g.title in body.decode()
+        assert _fetch(base + g.path)[0] == 200

@@ -284,21 +284,72 @@ class DemoPortal:
                 g = self.ground_truth[it.index]
                 att = None
                 if g.kind == "pdf":
-                    att = f"{COLUMN}{it.published:%Y%m}/P0{it.published:%Y%m%d}{docid:08d}{rng.randint(0, 999999):06d}.pdf"
-                    self._index[att] = ("pdf", it.index)
+                    att = self._pdf_path(it.published, docid, rng)
                 self.ground_truth[it.index] = replace(g, path=path, attachment=att)
         items.reverse()  # the column lists the newest first
         self._items = items
-        for n, it in enumerate(items):
-            self._index[it.path] = ("article", n)
-        self.n_list_pages = max(1, math.ceil(len(items) / self.per_page))
+        self._last_docid = docid
+        self._reindex()
+
+    @staticmethod
+    def _pdf_path(when: datetime, docid: int, rng: random.Random) -> str:
+        return f"{COLUMN}{when:%Y%m}/P0{when:%Y%m%d}{docid:08d}{rng.randint(0, 999999):06d}.pdf"
+
+    def _reindex(self) -> None:
+        index: dict[str, tuple[str, int]] = {}
+        for n, it in enumerate(self._items):
+            index[it.path] = ("article", n)
+        for k, g in enumerate(self.ground_truth):
+            if g.attachment:
+                index[g.attachment] = ("pdf", k)
+        self.n_list_pages = max(1, math.ceil(len(self._items) / self.per_page))
         for n in range(self.n_list_pages):
-            self._index[self.list_path(n)] = ("list", n)
+            index[self.list_path(n)] = ("list", n)
         for path, kind in (("/index.html", "home"), ("/zwgk/index.html", "zwgk"),
                            ("/zwgk/zfxxgkzn/index.html", "guide"), ("/robots.txt", "robots"),
                            ("/images/qrcode.png", "png"), ("/images/logo.png", "png"),
                            ("/images/style.css", "css")):
-            self._index[path] = (kind, 0)
+            index[path] = (kind, 0)
+        self._index = index
+
+    def add_report(self, *, kind: str = "html") -> GroundTruthReport:
+        """Publish one more report, newer than everything on the site (for incremental-crawl tests).
+
+        The report (the site's next free agency for the latest year) goes to the top of the column:
+        list pages and the home page change, every existing article and PDF keeps its path and bytes.
+        Call it between crawls, not while a crawl is running.
+        """
+        if kind not in ("html", "pdf"):
+            raise ValueError(f"kind must be 'html' or 'pdf', not {kind!r}")
+        rng = random.Random(f"{self.seed}:added:{len(self.ground_truth)}")
+        year = YEARS[-1]
+        used = {(g.agency, g.year) for g in self.ground_truth}
+        agency = next((a for a in self._agency_pool() if (a.name, year) not in used), None)
+        if agency is None:
+            raise ValueError("no agency left without a report for the latest year")
+        newest = self._items[0].published if self._items else datetime(year, 1, 1)
+        for _ in range(10_000):  # a seed whose publication time is after everything listed
+            seed = rng.getrandbits(31)
+            title, published = report_identity(seed, agency.name, year)
+            if published > newest:
+                break
+        else:
+            raise ValueError("could not place a new report after the newest article")
+        docid = self._last_docid + rng.randint(1, 9)
+        path = f"{COLUMN}{published:%Y%m}/t{published:%Y%m%d}_{docid}.html"
+        g = GroundTruthReport(
+            path=path, title=title, year=year, agency=agency.name, published=published.strftime("%Y-%m-%d"),
+            published_at=published.strftime("%Y-%m-%d %H:%M"), kind=kind, template=template_for_year(year),
+            region_code=agency.region_code, province=agency.province, seed=seed,
+            attachment=self._pdf_path(published, docid, rng) if kind == "pdf" else None,
+        )
+        with self._lock:
+            self.ground_truth.append(g)
+            self._items.insert(0, _Item(path, title, published, "report", len(self.ground_truth) - 1))
+            self._last_docid = docid
+            self._reindex()
+            self._cache.clear()
+        return g
 
     @staticmethod
     def list_path(n: int) -> str:
@@ -456,7 +507,9 @@ class DemoPortal:
 
     def _related(self, n: int) -> str:
         e = html.escape
-        near = [i for i in range(max(0, n - 3), min(len(self._items), n + 4)) if i != n][:5]
+        # Only older neighbours: publishing a new article must not change existing pages.
+        near = list(range(n + 1, min(len(self._items), n + 6)))
+        near += list(range(n - 1, max(-1, n - 1 - (3 - len(near))), -1))  # the oldest articles look forward
         return "\n".join(
             f'<li><a href="../{self._items[i].path[len(COLUMN):]}" target="_blank">{e(self._items[i].title)}</a>'
             f'<span>{self._items[i].published:%Y-%m-%d}</span></li>' for i in near)
