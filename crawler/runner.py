@@ -38,6 +38,12 @@ def project_settings(overrides: dict[str, Any]) -> Any:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     settings.setdict(overrides, priority="cmdline")
+    redis_url = settings.get("ZWGK_REDIS_URL")
+    if redis_url:
+        # Distributed mode (scrapy-redis): the one place it is switched on.
+        from crawler.distributed import distributed_settings
+
+        settings.setdict(distributed_settings(redis_url, settings), priority="cmdline")
     return settings
 
 

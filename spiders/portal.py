@@ -78,8 +78,11 @@ class PortalSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        distributed = bool(self.settings.get("ZWGK_REDIS_URL"))
         for seed in self.seed_list:
             self.stats.portal(seed.name)
+            if distributed:
+                continue  # work comes from the shared Redis queue (`zwgk enqueue`)
             for url in seed.start_urls:
                 yield Request(
                     url,

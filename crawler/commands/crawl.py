@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.runner import EXIT_USAGE, print_summary, run_crawl
+from crawler.runner import EXIT_USAGE, print_summary, project_settings, run_crawl
 
 HELP = "crawl portals for annual reports and store them"
 
@@ -74,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
             from crawler.seeds import load_seeds
 
             load_seeds(args.seeds)  # fail early, with the file named, before Scrapy starts
+        redis_url = project_settings(overrides).get("ZWGK_REDIS_URL")  # checks distributed settings
+        if redis_url:
+            from crawler.distributed import check_redis
+
+            check_redis(redis_url)  # a clear message, not a traceback from inside Scrapy
     except (ValueError, OSError) as exc:
         print(f"zwgk crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
