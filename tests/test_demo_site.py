@@ -194,6 +194,12 @@ def test_extra_list_pages_add_no_reports() -> None:
     pages, items = _crawl_column(more)
     assert len(pages) == more.n_list_pages
     assert {g.path for g in more.ground_truth} <= set(items)
+    # The column stays in date order, newest first, across all its pages.
+    dates = [d for n in range(more.n_list_pages)
+             for d in _doc(more, more.list_path(n)).xpath('//ul[@class="list"]/li/span/text()')]
+    assert len(dates) == len(items) and dates == sorted(dates, reverse=True)
+    png = more.get("/images/qrcode.png")
+    assert png is not None and png.content_type == "image/png" and png.body.startswith(b"\x89PNG")
 
 
 def test_big_portal_is_lazy_and_quick() -> None:

@@ -25,7 +25,9 @@ import hashlib
 import html
 import math
 import random
+import struct
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -150,11 +152,18 @@ _PAGER_JS = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sP
   document.write("&nbsp;共" + _nPageCount + "页");
 }"""
 
-# A 1×1 PNG, served for the QR code and logo images so that every local link resolves.
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+
+def _png_1x1() -> bytes:
+    """A valid 1×1 white PNG, served for the QR code and logo so that every local link resolves."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff")) + chunk(b"IEND", b""))
+
+
+_PNG = _png_1x1()
 _CSS = b"body{font-family:'Microsoft YaHei',SimSun,sans-serif}.TRS_Editor p{text-indent:2em;line-height:2}\n"
 
 
@@ -194,7 +203,9 @@ class DemoPortal:
         auto = 6 if n_reports + n_other >= 18 else max(1, math.ceil((n_reports + n_other) / 3))
         self.per_page = per_page or (20 if n_reports + n_other > 200 else auto)
         if extra_list_pages:
-            oldest = min((i.published for i in self._items), default=datetime(2020, 1, 1))
+            dates = [i.published for i in self._items]
+            dates += [datetime.strptime(g.published_at, "%Y-%m-%d %H:%M") for g in self.ground_truth]
+            oldest = min(dates, default=datetime(2020, 1, 1))
             self._build_others(random.Random(f"{seed}:older"), extra_list_pages * self.per_page, before=oldest)
         self._layout(random.Random(f"{seed}:layout"))
 
