@@ -225,6 +225,8 @@ def _fill_from_text_head(doc: Document, text: str) -> None:
     """Date and source from the 来源：… 时间：… line when meta tags lacked them."""
     if doc.published and doc.source:
         return
+    if detect_script(text) == "traditional":
+        text = to_simplified(text)
     found = md.fields_in_text(text)
     if not doc.published and found.get("published"):
         doc.published = found["published"]

@@ -22,7 +22,7 @@ _CHROME_PARTS = frozenset({
     "breadcrumb", "breadcrumbs", "crumb", "crumbs", "bread", "position", "location", "weizhi", "dqwz",
     "share", "bdshare", "fenxiang", "jiathis", "bshare", "print", "printer", "dayin",
     "qrcode", "ewm", "erweima", "code2d", "wxcode",
-    "footer", "foot", "copyright", "banquan", "topbar", "navbar", "nav", "menu", "submenu", "sidebar",
+    "footer", "foot", "bottom", "copyright", "banquan", "topbar", "navbar", "nav", "menu", "submenu", "sidebar",
     "related", "xglj", "xgwz", "xgxx", "xgwj", "friendlink", "yqlj", "links",
     "search", "login", "toolbar", "fontsize", "zihao", "gotop", "backtop", "totop",
     "shoucang", "favorite", "sns", "social", "advert", "ads", "comment", "pinglun", "jiucuo",
@@ -82,6 +82,7 @@ _LINE_PATTERNS = [
     # footer
     r".{0,60}(?:网站标识码|ICP备|ICP证|公网安备|网安备|政府网站找错|版权所有|Copyright|©|技术支持\s*[:：]).{0,120}",
     r"(?:主办|承办|协办|运维|维护)单位\s*[:：].{0,120}",
+    r"(?:联系|通讯)?地址\s*[:：].{0,60}(?:邮编|邮政编码|电话|联系电话)\s*[:：]?.{0,60}",
     r"(?:网站地图|联系我们|关于我们|使用帮助|隐私声明|无障碍|适老化|长者模式)(?:\s*[|｜丨]?\s*(?:网站地图|联系我们|关于我们|使用帮助|隐私声明|无障碍|适老化|长者模式))*",
     r"(?:建议使用|推荐使用).{0,40}(?:浏览器|分辨率).{0,40}",
     # page numbers of text pulled from PDFs: - 4 -, — 4 —, 第 4 页 共 9 页

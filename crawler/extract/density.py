@@ -14,7 +14,8 @@ from lxml.etree import _Element
 _BLOCKS = frozenset({"div", "td", "article", "section", "main", "body", "table", "tbody", "tr", "ul", "form",
                      "center", "font", "span", "p"})
 _WS = re.compile(r"\s+")
-_PUNCT = re.compile(r"[，。；：、！？]")
+# sentence marks only: the colons of 主办单位：/ 地址：footers are not prose
+_PUNCT = re.compile(r"[，。；、！？]")
 
 
 def _own(el: _Element) -> str:

@@ -220,7 +220,7 @@ def fields_in_text(text: str) -> dict[str, str]:
     for k, m in enumerate(matches):
         end = matches[k + 1].start() if k + 1 < len(matches) else min(len(text), m.end() + 60)
         val = text[m.end():end].split("\n")[0].strip(" 　|｜[]【】")
-        val = _WS.sub(" ", val).strip()
+        val = re.split(r"\s{2,}|\u3000|\xa0", val.strip())[0].strip()
         label = m.group(1)
         if label in ("来源", "信息来源", "來源", "发布机构"):
             if val and len(val) <= 40 and "source" not in out:
@@ -233,33 +233,37 @@ def fields_in_text(text: str) -> dict[str, str]:
 
 
 # ---- breadcrumb -------------------------------------------------------------------------------
-_HERE = re.compile(r"(?:当前|现在|所在|您的)位置|當前位置")
+_HERE = re.compile(r"(?:当前|现在|所在|您的|當前|現在)的?(?:位置|位址)")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|»|›|→|/|\\|>>)\s*")
 
 
 def breadcrumb(root: _Element) -> list[str]:
-    for node in root.xpath("//body//text()[contains(., '位置')][not(ancestor::script)]"):
+    """当前位置：首页 > 政务公开 > … as a list, from the label's own text or the links right after it."""
+    for node in root.xpath("//body//text()[contains(., '位置')][not(ancestor::script)][not(ancestor::style)]"):
+        s = _WS.sub(" ", str(node)).strip()
+        if not _HERE.search(s) or len(s) > 200:
+            continue
+        crumbs = breadcrumb_from_line(s)
+        if len(crumbs) >= 2:
+            return crumbs
         el = node.getparent()
-        for _ in range(4):
+        for _ in range(3):
             if el is None:
                 break
-            links = [_WS.sub(" ", a.text_content()).strip() for a in el.iter("a")]
-            links = [x for x in links if x]
-            if links and len(el.text_content()) < 400:
-                if _HERE.search(el.text_content()):
+            text = _WS.sub(" ", el.text_content()).strip()
+            if len(text) > 300:
+                break
+            # the label must open the element, so that the links are the path it introduces
+            if text.startswith(s[:4]):
+                links = [x for x in (_WS.sub(" ", a.text_content()).strip() for a in el.iter("a")) if x]
+                if links:
                     return links
             el = el.getparent()
-        s = _WS.sub(" ", str(node)).strip()
-        if _HERE.search(s) and len(s) < 200:
-            rest = re.split(r"[:：]", s, maxsplit=1)[-1]
-            crumbs = [c for c in _CRUMB_SPLIT.split(rest) if c.strip()]
-            if len(crumbs) >= 2:
-                return crumbs
     return []
 
 
 def breadcrumb_from_line(line: str) -> list[str]:
-    if not _HERE.search(line):
+    if not _HERE.search(line) or not re.search(r"[:：]", line):
         return []
     rest = re.split(r"[:：]", line, maxsplit=1)[-1]
     return [c.strip() for c in _CRUMB_SPLIT.split(rest) if c.strip()]

@@ -17,6 +17,8 @@ _SENTENCE = re.compile(r"[。；！？，]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Lines this long are paragraphs; shorter ones (headings, table cells, numbers) may repeat legitimately.
 _DEDUP_MIN = 16
+# A report section heading ends a link block: 相关链接 never runs into 二、…
+_SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
 
 def _key(line: str) -> str:
@@ -48,7 +50,7 @@ def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
             in_block = True
             continue
         if in_block:
-            if is_list_like(s) or is_chrome_line(s):
+            if (is_list_like(s) or is_chrome_line(s)) and not _SECTION.match(s):
                 continue
             in_block = False
         if is_chrome_line(s) or is_meta_line(s):
