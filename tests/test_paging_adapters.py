@@ -182,3 +182,15 @@ def test_trs_plain_call_and_last_page() -> None:
     assert [s.url for s in first.next] == ["http://a.gov.cn/nb/index_1.html"]
     last = analyse_list_page("http://a.gov.cn/nb/", html.replace("(3, 0,", "(3, 2,"))
     assert last.next == [] and last.total_pages == 3
+
+
+def test_rows_with_several_links_keep_title_and_attachments() -> None:
+    html = """<html><body><table class="list">
+      <tr><td><a href="/bm/jyj/">教育局</a></td><td><a href="/nb/202401/t20240120_1.html">某市教育局2023年政府信息公开工作年度报告</a></td>
+          <td><a href="/nb/P020240120.pdf">PDF</a></td><td>2024-01-20</td></tr>
+      <tr><td><a href="/bm/wjw/">卫健委</a></td><td><a href="/nb/202401/t20240118_2.html">某市卫生健康委员会2023年政府信息公开工作年度报告</a></td>
+          <td></td><td>2024-01-18</td></tr>
+    </table></body></html>"""
+    page = analyse_list_page("http://www.a.gov.cn/nb/index.html", html)
+    assert [i.url.rsplit("/", 1)[-1] for i in page.items] == ["t20240120_1.html", "P020240120.pdf", "t20240118_2.html"]
+    assert all(i.date for i in page.items)

@@ -180,13 +180,26 @@ def _signature(el: etree._Element) -> tuple[str, ...]:
 
 
 class _Row:
-    __slots__ = ("link", "dated", "article", "long")
+    __slots__ = ("link", "dated", "article", "long", "row")
 
-    def __init__(self, link: Link, dated: bool, article: bool, long: bool) -> None:
+    def __init__(self, link: Link, dated: bool, article: bool, long: bool, row: int) -> None:
         self.link = link
         self.dated = dated
         self.article = article
         self.long = long
+        self.row = row
+
+
+_ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar)$", re.I)
+
+
+def _main_links(rows: list[_Row]) -> list[_Row]:
+    """Per list row, the title link (longest text) plus attachment links; drops 部门/栏目 side links."""
+    best: dict[int, _Row] = {}
+    for r in rows:
+        if r.row not in best or len(r.link.text) > len(best[r.row].link.text):
+            best[r.row] = r
+    return [r for r in rows if best[r.row] is r or _ATTACHMENT.search(urlsplit(r.link.url).path)]
 
 
 def iter_anchors(doc: etree._Element) -> Iterable[etree._Element]:
@@ -222,8 +235,9 @@ def extract_list_items(url: str, doc: etree._Element | None, skip: set[str] | No
         if key not in chrome:
             chrome[key] = _is_chrome(container)
         groups.setdefault(key, []).append(
-            _Row(Link(target, text, date), bool(date), is_detail_url(target), len(text) >= 6)
+            _Row(Link(target, text, date), bool(date), is_detail_url(target), len(text) >= 6, id(row))
         )
+    groups = {k: _main_links(rows) for k, rows in groups.items()}
 
     def pick(qualifies) -> list[int]:
         good = [k for k, rows in groups.items() if not chrome[k] and qualifies(rows)]
