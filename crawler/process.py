@@ -27,18 +27,27 @@ def extract_stage(item: ReportItem) -> ReportItem:
 
 def parse_stage(item: ReportItem) -> ReportItem:
     """Fill item.report from the document (HTML) or the file body (PDF, DOCX, text)."""
-    from crawler.report.parse import parse_bytes, parse_document_dict
+    from crawler.report.parse import parse_bytes, parse_text
 
     try:
         if item.kind == "html" and item.document is not None:
-            report = parse_document_dict(item.document, context=item.context)
+            doc = item.document
+            meta = {
+                "published": doc.get("published", ""),
+                "source": doc.get("source", ""),
+                "site": doc.get("site") or {},
+                "breadcrumb": doc.get("breadcrumb") or [],
+                "raw_text": doc.get("text", ""),
+            }
+            report = parse_text(
+                doc.get("text", ""), title=doc.get("title", ""), url=item.url, grids=doc.get("tables"), meta=meta
+            )
         else:
             report = parse_bytes(
                 item.body,
                 url=item.url,
                 content_type=item.content_type,
                 headers=item.headers,
-                context=item.context,
             )
     except Exception as exc:  # noqa: BLE001 - recorded on the item, the store keeps the source
         item.warnings.append(f"parse failed: {type(exc).__name__}: {exc}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -47,6 +48,15 @@ def project_settings(overrides: dict[str, Any]) -> Any:
     return settings
 
 
+class _NoTraceback(logging.Filter):
+    """Keep a network error's message but not its traceback: the cause is the network, not zwgk."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> CrawlOutcome:
     """Crawl with the portal spider until done; returns per-portal results."""
     from scrapy.crawler import AsyncCrawlerProcess
@@ -55,7 +65,10 @@ def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> Crawl
     from spiders.portal import PortalSpider
 
     settings = project_settings(overrides)
-    process = AsyncCrawlerProcess(settings, install_root_handler=True)
+    # robots.txt fetch failures are logged with a traceback by Scrapy; the per-portal summary
+    # already says what failed.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NoTraceback())
+    process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
     started = time.monotonic()
     process.crawl(crawler, **spider_kwargs)

@@ -16,7 +16,7 @@ NEWSPIDER_MODULE = "spiders"
 # --- zwgk's own settings -------------------------------------------------------------------------
 ZWGK_STORE = "sqlite:///zwgk.db"  # sqlite:///path.db, a plain path, or postgresql://...
 ZWGK_ARCHIVE_DIR = ""  # raw-body archive; "" = next to the SQLite file (zwgk-archive/)
-ZWGK_MAX_PAGES = 0  # per-portal page budget; 0 = unlimited
+ZWGK_MAX_PAGES = 0  # per-portal budget of requests scheduled; 0 = unlimited
 ZWGK_DISCOVERY_DEPTH = 3  # link depth when looking for annual-report columns from a portal home page
 ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all
 ZWGK_INCREMENTAL = True  # conditional requests + stop paging when a list page holds only known items
@@ -58,6 +58,7 @@ EXTENSIONS = {
 }
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "pipelines.logformat.ZwgkLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 

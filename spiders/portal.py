@@ -73,6 +73,8 @@ class PortalSpider(scrapy.Spider):
         spider.since_year = settings.getint("ZWGK_SINCE_YEAR")
         spider.max_depth = settings.getint("ZWGK_DISCOVERY_DEPTH")
         spider.incremental = settings.getbool("ZWGK_INCREMENTAL")
+        spider.max_pages = settings.getint("ZWGK_MAX_PAGES")
+        spider.scheduled: dict[str, int] = {}
         spider.stats = PortalStats.of(crawler)
         spider.store = shared_store(crawler)
         return spider
@@ -105,6 +107,8 @@ class PortalSpider(scrapy.Spider):
         if depth < self.max_depth:
             # Department and town columns hang off the directory pages: look for more columns.
             for link in find_columns(response.url, response.text):
+                if not self._within_budget(portal):
+                    break
                 yield response.follow(
                     link.url,
                     callback=self.parse_list,
@@ -134,13 +138,15 @@ class PortalSpider(scrapy.Spider):
             followed += 1
             if self.incremental and self.store.seen(link.url) is not None:
                 known += 1
-            yield self._article_request(link.url, portal, link.text, response.url, decision)
+            if self._within_budget(portal):
+                yield self._article_request(link.url, portal, link.text, response.url, decision)
         if self.incremental and followed and known == followed:
             # Every report on this page is known: older pages hold nothing new.
             self.stats.note(portal, "paging_stopped_known")
             return
         for spec in page.next:
-            yield self._list_request(spec, portal, depth)
+            if self._within_budget(portal):
+                yield self._list_request(spec, portal, depth)
 
     def _list_request(self, spec: RequestSpec, portal: str, depth: int) -> Request:
         if spec.kind.startswith("api:"):
@@ -223,7 +229,7 @@ class PortalSpider(scrapy.Spider):
         for url, text in attachments:
             # On a wrapper every attachment may be the report; on a full report page only those
             # named like a report (the same report as PDF; the store merges the two sources).
-            if wrapper or link_decision(text, self.since_year) == "report":
+            if (wrapper or link_decision(text, self.since_year) == "report") and self._within_budget(portal):
                 yield self._article_request(url, portal, text or title, response.url, "report", ctx)
         if not wrapper:
             yield self._item(response, portal, link_text or title, referer, "html", context)
@@ -248,6 +254,17 @@ class PortalSpider(scrapy.Spider):
         )
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _within_budget(self, portal: str) -> bool:
+        """Count a request against the portal's page budget (ZWGK_MAX_PAGES, 0 = none)."""
+        n = self.scheduled.get(portal, 0)
+        if self.max_pages and n >= self.max_pages:
+            if n == self.max_pages:
+                self.stats.warn(portal, f"page budget of {self.max_pages} reached; crawl of this portal cut short")
+                self.scheduled[portal] = n + 1
+            return False
+        self.scheduled[portal] = n + 1
+        return True
 
     def _blocked(self, response: Response, portal: str) -> bool:
         reason = detect_block(response.status, _headers(response), response.body)

@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", action="append", default=[], help="seed file(s) (YAML, see seeds/README.md)")
     parser.add_argument("--name", default="", help="portal name for --url (default: its host)")
     parser.add_argument("--since", type=int, default=0, metavar="YEAR", help="only reports of YEAR or later")
-    parser.add_argument("--max-pages", type=int, default=0, help="page budget per crawl (0 = none)")
+    parser.add_argument("--max-pages", type=int, default=0, help="page budget per portal (0 = none)")
     parser.add_argument("--depth", type=int, help="column discovery depth from the start page")
     parser.add_argument("--ignore-robots", action="store_true", help="do not honour robots.txt")
     parser.add_argument("--full", action="store_true", help="no incremental shortcuts: refetch everything")
@@ -47,7 +47,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not name:
             raise ValueError(f"--set wants NAME=VALUE, got {pair!r}")
         out[name.strip()] = value
-    for flag, setting in (("since", "ZWGK_SINCE_YEAR"), ("max_pages", "CLOSESPIDER_PAGECOUNT")):
+    for flag, setting in (("since", "ZWGK_SINCE_YEAR"), ("max_pages", "ZWGK_MAX_PAGES")):
         value = getattr(args, flag, 0)
         if value:
             out[setting] = value
