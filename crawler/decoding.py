@@ -123,26 +123,39 @@ def _cjk_count(text: str) -> int:
     return len(_CJK.findall(text[:_SAMPLE]))
 
 
+_LATIN_RUN = re.compile(r"[\u00c0-\u00ff\u0080-\u00bf\u0152-\u0178\u02c6-\u02dc\u2013-\u203a\u20ac\u2122]{2,}")
+
+
+def _fix_latin_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    for enc in ("cp1252", "latin-1"):
+        try:
+            return run.encode(enc).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return run
+
+
 def repair_mojibake(text: str) -> tuple[str, str | None]:
     """Undo UTF-8-read-as-GBK or UTF-8-read-as-Latin-1; returns (text, what was repaired or None)."""
     sample = text[:_SAMPLE]
     cjk = _cjk_count(sample)
     if cjk >= 20 and _common_ratio(sample) < 0.6:
         try:
-            fixed = text.encode("gb18030").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
+            # bytes lost to U+FFFD stay lost; the rest comes back
+            fixed = text.encode("gb18030").decode("utf-8", errors="replace")
+        except UnicodeEncodeError:
             fixed = ""
         if fixed and _common_ratio(fixed) > 0.85 and _cjk_count(fixed) >= cjk // 3:
-            return fixed, "UTF-8 text had been read as GBK; repaired"
+            lost = fixed.count("\ufffd") - text.count("\ufffd")
+            note = f"; {lost} characters could not be recovered" if lost > 0 else ""
+            return fixed, "UTF-8 text had been read as GBK; repaired" + note
     latin = len(re.findall(r"[\u00c0-\u00ff][\u0080-\u00bf\u2000-\u203a\u0152-\u0178]", sample))
     if latin >= 10 and cjk < latin:
-        for enc in ("cp1252", "latin-1"):
-            try:
-                fixed = text.encode(enc).decode("utf-8")
-            except (UnicodeEncodeError, UnicodeDecodeError):
-                continue
-            if _cjk_count(fixed) >= latin // 2:
-                return fixed, "UTF-8 text had been read as Latin-1; repaired"
+        # run by run: the page around the garbled text may be fine
+        fixed = _LATIN_RUN.sub(_fix_latin_run, text)
+        if _cjk_count(fixed) >= cjk + latin // 3:
+            return fixed, "UTF-8 text had been read as Latin-1; repaired"
     return text, None
 
 

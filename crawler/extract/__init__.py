@@ -335,6 +335,8 @@ def _extract_tree(doc: Document, root: _Element, url: str) -> None:
 _NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[)）]|\d+\s*[、.．])")
 
 
+# Sentence punctuation (full- or half-width) or an opening 根据/按照 mark a sentence, not a title.
+_NOT_TITLE = re.compile(r"[。，,；;：:！？]|^(?:根据|按照|依据|为了|现将)")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])[ \t\u3000]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=\d)")
 
 
@@ -346,20 +348,19 @@ def _title_line(lines: list[str]) -> str:
     """
     from crawler.report.detect import is_report_title
 
-    head = [_CJK_GAP.sub("", x.strip()) for x in lines[:12] if x.strip()]
-    for a, b in zip(head, head[1:] + [""], strict=True):
-        if len(a) > 80 or "。" in a:
+    head = [_CJK_GAP.sub("", x.strip().lstrip("#").strip()) for x in lines[:12] if x.strip()]
+    head = [x for x in head if not _NOT_TITLE.search(x) and not _NUMBERED.match(x)]
+    for a, b in zip(head, [*head[1:], ""], strict=False):
+        if len(a) > 80:
             continue
         if is_report_title(a):
             return a
-        if b and len(a) <= 30 and len(b) <= 60 and "。" not in b and is_report_title(a + b) \
-                and not _NUMBERED.match(a):
+        if b and len(a) <= 30 and len(b) <= 60 and is_report_title(a + b):
             return a + b
-    for x in head[:4]:
-        if (4 <= len(x) <= 60 and "。" not in x and not x.endswith(("；", "：", ":", "，"))
-                and not _NUMBERED.match(x) and not is_meta_line(x) and "|" not in x
-                and len(re.findall(r"[\u4e00-\u9fff]", x)) >= 4):
-            return x
+    # Otherwise only a first line that a 来源/时间 line follows is a title (as on a saved page).
+    raw = [x.strip() for x in lines[:4] if x.strip()]
+    if len(raw) >= 2 and is_meta_line(raw[1]) and 4 <= len(raw[0]) <= 60 and not _NOT_TITLE.search(raw[0]):
+        return _CJK_GAP.sub("", raw[0].lstrip("# "))
     return ""
 
 

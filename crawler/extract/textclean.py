@@ -13,10 +13,11 @@ from crawler.extract.chrome import is_block_head, is_chrome_line, is_list_like, 
 from crawler.extract.metadata import _INLINE_FIELD
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
-_SENTENCE = re.compile(r"[。；！？，]")
+_SENTENCE = re.compile(r"[。；！？，]|(?<=[\u4e00-\u9fff])[,;](?=[\u4e00-\u9fff])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Lines this long are paragraphs; shorter ones (headings, table cells, numbers) may repeat legitimately.
 _DEDUP_MIN = 16
+_CONTAINED_MIN = 30
 # A report section heading ends a link block: 相关链接 never runs into 二、…
 _SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
@@ -70,8 +71,10 @@ def dedupe(kept: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if len(k) >= _DEDUP_MIN and not k.startswith("|"):
             if k in seen:
                 continue
-            # contained in another (longer) paragraph: a summary or a truncated copy
-            if joined.count(k) > 1 and any(len(o) > len(k) and k in o for o in long_keys):
+            # contained in another (longer) paragraph: a summary or a truncated copy. Only sentences:
+            # a heading or title line is legitimately quoted inside a paragraph.
+            if (len(k) >= _CONTAINED_MIN and _SENTENCE.search(k) and joined.count(k) > 1
+                    and any(len(o) > len(k) and k in o for o in long_keys)):
                 continue
             seen.add(k)
         out.append((i, s))
