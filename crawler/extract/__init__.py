@@ -18,7 +18,7 @@ from lxml.etree import _Element
 from crawler.decoding import check_text, decode_html
 from crawler.document import Document
 from crawler.extract import metadata as md
-from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_hidden
+from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_chrome_line, is_hidden
 from crawler.extract.containers import STRONG, pick_container
 from crawler.extract.convert import detect_script, to_simplified
 from crawler.extract.density import density_pick
@@ -34,6 +34,7 @@ _BIG = 1_000_000
 _DATA_URI = re.compile(r"""(?:src|href)\s*=\s*["']?data:[^"'\s>]{200,}["']?""", re.I)
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _WS = re.compile(r"\s+")
+_SENTENCE_MARK = re.compile(r"[。，；！？]")
 _TRAF_MIN_SHARE = 0.7
 # Above this, trafilatura's time grows faster than its value: the container text is used as is.
 _TRAF_MAX_CHARS = 300_000
@@ -88,16 +89,17 @@ def _max_depth(root: _Element) -> int:
     return deepest
 
 
-def _strong_ancestry(root: _Element) -> set[int]:
-    """ids of the known body containers and of their ancestors (never pruned as chrome)."""
-    keep: set[int] = set()
+def _strong_ancestry(root: _Element) -> dict[int, _Element]:
+    """The known body containers and their ancestors (never pruned as chrome), by id.
+
+    The elements are kept as values: lxml proxies that nobody references are freed and their
+    ids reused, so an id alone would not stay attached to its element.
+    """
+    keep: dict[int, _Element] = {}
     for el in root.iter("div", "td", "article", "section", "main", "span", "font"):
-        tokens = {t.lower() for t in (el.get("class") or "").split()}
-        if el.get("id"):
-            tokens.add(el.get("id", "").strip().lower())
-        if tokens & STRONG:
-            keep.add(id(el))
-            keep.update(id(a) for a in el.iterancestors())
+        if _is_strong(el):
+            keep[id(el)] = el
+            keep.update((id(a), a) for a in el.iterancestors())
     return keep
 
 
@@ -106,26 +108,56 @@ def _prose_guard(el: _Element) -> bool:
     return text.count("。") >= 5 and len(text) >= 300
 
 
+def _widget(el: _Element) -> bool:
+    """No sentence in it: a share bar or a print button, not a paragraph."""
+    text = el.text_content()
+    return len(text) < 100 and not _SENTENCE_MARK.search(text)
+
+
 def prune(root: _Element) -> None:
-    """Remove scripts, hidden elements and named chrome in place (iteratively: deep markup is safe)."""
+    """Remove scripts, hidden elements and named chrome in place (iteratively: deep markup is safe).
+
+    Inside a known body container the author's markup rules: a chrome-like class name there only
+    removes an element that holds no sentence.
+    """
     protected = _strong_ancestry(root)
-    stack = [root]
+    stack: list[tuple[_Element, bool]] = [(root, False)]
     while stack:
-        el = stack.pop()
+        el, inside = stack.pop()
         for child in list(el):
             tag = child.tag
-            if not isinstance(tag, str):
+            if not isinstance(tag, str) or tag in DROP_TAGS:
                 child.drop_tree()
                 continue
-            if tag in DROP_TAGS:
+            if id(child) in protected:
+                stack.append((child, inside or _is_strong(child)))
+                continue
+            if is_hidden(child):
                 child.drop_tree()
                 continue
-            if id(child) not in protected and (
-                    is_hidden(child)
-                    or ((tag == "header" or is_chrome_element(child)) and not _prose_guard(child))):
-                child.drop_tree()
-                continue
-            stack.append(child)
+            if tag == "header" or is_chrome_element(child):
+                if (_widget(child) if inside else not _prose_guard(child)):
+                    child.drop_tree()
+                    continue
+            stack.append((child, inside))
+
+
+def _is_strong(el: _Element) -> bool:
+    tokens = {t.lower() for t in (el.get("class") or "").split()}
+    if el.get("id"):
+        tokens.add(el.get("id", "").strip().lower())
+    return bool(tokens & STRONG)
+
+
+def _lost_lines(own: str, traf: str) -> list[str]:
+    """Prose lines of the container that trafilatura's output lacks (chrome lines do not count)."""
+    have = _WS.sub("", traf)
+    lost = []
+    for line in own.split("\n"):
+        key = _WS.sub("", line)
+        if len(key) >= 4 and not key.startswith("|") and key not in have and not is_chrome_line(line):
+            lost.append(line)
+    return lost
 
 
 def _chars(text: str) -> int:
@@ -296,13 +328,14 @@ def _extract_tree(doc: Document, root: _Element, url: str) -> None:
             doc.warnings.append(f"body container of {_chars(own)} characters: trafilatura skipped")
         else:
             traf = _trafilatura(_wrap(region), fast=True, warnings=doc.warnings)
-            if _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
+            lost = _lost_lines(own, traf)
+            if not lost and _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
                 raw = traf
             else:
                 raw = own
                 doc.warnings.append(
-                    f"trafilatura kept {_chars(traf)} of {_chars(own)} characters of the body container; "
-                    "container text used")
+                    f"trafilatura dropped {len(lost)} paragraph(s) of the body container "
+                    f"({_chars(traf)} of {_chars(own)} characters kept); container text used")
     else:
         dense = density_pick(body)
         dense_text = element_text(dense) if dense is not None else ""

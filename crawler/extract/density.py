@@ -30,9 +30,11 @@ def density_pick(root: _Element) -> _Element | None:
     """The block holding the main prose, or None when nothing on the page reads like prose."""
     stats: dict[int, list[int]] = {}  # id(el) -> [chars, link_chars, punct]
     elements: dict[int, _Element] = {}
+    alive: list[_Element] = []  # keeps every proxy referenced, so that no id is reused mid-walk
     for _event, el in etree.iterwalk(root, events=("end",)):
         if not isinstance(el.tag, str):
             continue
+        alive.append(el)
         own = _own(el)
         s = [len(own), 0, len(_PUNCT.findall(own))]
         for child in el:
