@@ -134,7 +134,7 @@ def test_distributed_settings_switch() -> None:
         "redis://10.0.0.5:6379/2",
         {"ZWGK_IDLE_SECONDS": "7", "ZWGK_REDIS_PREFIX": "nat", "EXTENSIONS": {"x.Y": 1}},
     )
-    assert s["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+    assert s["SCHEDULER"] == "crawler.distributed.scheduler.Scheduler"
     assert s["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert s["SCHEDULER_QUEUE_CLASS"] == "crawler.distributed.queue.ReliableQueue"
     assert s["SCHEDULER_SERIALIZER"] == "crawler.distributed.serializer"
@@ -155,6 +155,8 @@ def test_distributed_settings_switch() -> None:
         ("redis://h:6379", {"JOBDIR": "/tmp/j"}, "JOBDIR"),
         ("redis://h:6379", {"ZWGK_REDIS_PREFIX": "a%(b)s"}, "PREFIX"),
         ("redis://h:6379", {"ZWGK_HEARTBEAT_SECONDS": "0"}, "HEARTBEAT"),
+        ("redis://h:6379", {"ZWGK_IDLE_SECONDS": "soon"}, "not a number"),
+        ("redis://h:6379", {"ZWGK_MAX_IN_FLIGHT": "-1"}, "MAX_IN_FLIGHT"),
     ],
 )
 def test_distributed_settings_refuses_bad_input(url: str, settings: dict[str, Any], message: str) -> None:
@@ -166,15 +168,18 @@ def test_runner_applies_switch_only_when_redis_is_set() -> None:
     from crawler.runner import project_settings
 
     single = project_settings({})
-    assert "scrapy_redis" not in str(single.get("SCHEDULER"))
+    assert "distributed" not in str(single.get("SCHEDULER"))
     dist = project_settings({"ZWGK_REDIS_URL": REDIS_URL, "ZWGK_IDLE_SECONDS": "3"})
-    assert dist.get("SCHEDULER") == "scrapy_redis.scheduler.Scheduler"
+    assert dist.get("SCHEDULER") == "crawler.distributed.scheduler.Scheduler"
     assert dist.getfloat("ZWGK_IDLE_SECONDS") == 3.0
     # The project's own extensions stay on.
     assert set(single.getdict("EXTENSIONS")) <= set(dist.getdict("EXTENSIONS"))
 
 
 # --- reliable queue on real Redis ---------------------------------------------------------------
+
+
+_QUEUES: list[Any] = []
 
 
 @pytest.fixture
@@ -187,6 +192,10 @@ def redis_prefix() -> Any:
         pytest.skip(f"no Redis at {REDIS_URL} ({exc}); .ci/run starts one")
     prefix = f"zwgktest-{uuid.uuid4().hex[:10]}"
     yield prefix
+    while _QUEUES:
+        q = _QUEUES.pop()
+        q.stop_heartbeat()
+        q.server.close()
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
     client.close()
@@ -202,19 +211,26 @@ class _Spider(scrapy.Spider):
         return None
 
 
-def _queue(prefix: str, heartbeat: float = 5.0) -> Any:
+def _queue(prefix: str, heartbeat: float = 5.0, max_in_flight: int = 0) -> Any:
     import redis
 
     from crawler.distributed.queue import ReliableQueue
 
     settings = distributed_settings(
-        REDIS_URL, {"ZWGK_REDIS_PREFIX": prefix, "ZWGK_HEARTBEAT_SECONDS": heartbeat}
+        REDIS_URL,
+        {
+            "ZWGK_REDIS_PREFIX": prefix,
+            "ZWGK_HEARTBEAT_SECONDS": heartbeat,
+            "ZWGK_MAX_IN_FLIGHT": max_in_flight,
+        },
     )
     crawler = get_crawler(_Spider, settings)
     spider = _Spider.from_crawler(crawler)
     server = redis.Redis.from_url(REDIS_URL)
     key = settings["SCHEDULER_QUEUE_KEY"] % {"spider": spider.name}
-    return ReliableQueue(server, spider, key, serializer=serializer)
+    q = ReliableQueue(server, spider, key, serializer=serializer)
+    _QUEUES.append(q)
+    return q
 
 
 def _req(spider: Any, n: int) -> Request:
@@ -261,8 +277,10 @@ def test_pickle_serializer_setting_is_refused(redis_prefix: str) -> None:
     from crawler.distributed.queue import ReliableQueue
 
     q = _queue(redis_prefix)
+    server = redis.Redis.from_url(REDIS_URL)
     with pytest.raises(ValueError, match="SCHEDULER_SERIALIZER"):
-        ReliableQueue(redis.Redis.from_url(REDIS_URL), q.spider, q.key, serializer=picklecompat)
+        ReliableQueue(server, q.spider, q.key, serializer=picklecompat)
+    server.close()
 
 
 def test_dead_workers_requests_are_reclaimed(redis_prefix: str) -> None:
@@ -274,7 +292,10 @@ def test_dead_workers_requests_are_reclaimed(redis_prefix: str) -> None:
     assert a.server.llen(a.processing) == 4 and a.server.llen(a.key) == 6
     assert b.reclaim_dead() == 0  # a is alive: its in-flight requests are its own
     assert b.pending_anywhere() == 10
-    time.sleep(1.3)  # a "dies": no heartbeat, its key expires
+    time.sleep(1.3)
+    assert b.reclaim_dead() == 0  # a's heartbeat thread keeps it alive while it is busy
+    a.stop_heartbeat()  # a "dies" (as under SIGKILL): no more heartbeats, its key expires
+    time.sleep(1.3)
     assert b.reclaim_dead() == 4
     assert a.worker not in {m.decode() for m in b.server.smembers(b.keys.workers)}
     got = []
@@ -306,6 +327,19 @@ def test_ack_waits_for_the_engine_to_finish_the_request(redis_prefix: str) -> No
     inprogress.clear()
     assert q.release(finished=True) == 0
     assert not q.server.exists(q.processing, q.keys.alive(q.worker))
+
+
+def test_a_worker_takes_no_more_than_max_in_flight(redis_prefix: str) -> None:
+    q = _queue(redis_prefix, max_in_flight=2)
+    inprogress: set[Request] = set()
+    q.spider.crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=inprogress))
+    for n in range(5):
+        q.push(_req(q.spider, n))
+    first = [q.pop(), q.pop()]
+    inprogress.update(first)
+    assert q.pop() is None and len(q) == 3  # the rest stays in Redis for other workers
+    inprogress.discard(first[0])
+    assert q.pop() is not None and len(q) == 2
 
 
 def test_release_requeues_unfinished(redis_prefix: str) -> None:

@@ -1,4 +1,4 @@
-"""Worker lifecycle in distributed mode: heartbeat, reclaiming dead workers' requests, idle exit.
+"""Worker lifecycle in distributed mode: reclaiming dead workers' requests, idle exit, clean release.
 
 A worker with nothing to do stays up while any other worker still has requests in flight (their
 responses may yield new requests); once the shared queue and every processing list have been empty
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class DistributedExtension:
-    """Drives the ReliableQueue's heartbeat and decides when an idle worker may close."""
+    """Reclaims dead workers' requests periodically and decides when an idle worker may close."""
 
     def __init__(self, crawler: Any, idle_seconds: float, heartbeat_seconds: float) -> None:
         self.crawler = crawler
@@ -66,10 +66,9 @@ class DistributedExtension:
         self.loop.start(self.heartbeat_seconds, now=False)
 
     def tick(self) -> None:
-        """Heartbeat, then re-queue the in-flight requests of workers whose heartbeat expired."""
+        """Re-queue the in-flight requests of workers whose heartbeat expired (the queue beats itself)."""
         try:
             queue = self.queue
-            queue.heartbeat()
             queue.reclaim_dead()
             queue.ack_finished()
         except RedisError as exc:  # keep the loop alive: Redis may come back

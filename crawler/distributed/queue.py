@@ -5,8 +5,10 @@ downloading or its response is being parsed, the request (and every link it woul
 gone. Here a pop is an atomic LMOVE from the shared list into this worker's processing list, and the
 request is removed from there (acknowledged) only once the engine is completely done with it: the
 response went through the callback or errback, the requests it yielded are in Redis and its items
-went through the pipelines (stored). Each worker keeps a heartbeat key with a TTL; a worker whose key
-has expired is dead, and any live worker moves its processing list back to the shared list.
+went through the pipelines (stored). Each worker keeps a heartbeat key with a TTL, refreshed from a
+thread of its own (a worker busy parsing a large PDF for seconds is not dead; a killed process stops
+beating); a worker whose key has expired is dead, and any live worker moves its processing list back
+to the shared list.
 
 Delivery is therefore at least once: a request that was in flight on a killed worker is fetched again
 by another worker; nothing is lost. Requests are JSON (crawler.distributed.serializer), and a
@@ -19,6 +21,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from typing import Any
 
@@ -89,11 +92,19 @@ class ReliableQueue(FifoQueue):
         self.ttl = max(1, int(round(self.heartbeat_seconds * 3)))
         self.processing = self.keys.processing(self.worker)
         self.callbacks = allowed_callbacks(spider)
+        # Take no more than this many requests at a time. Scrapy would otherwise pull everything it
+        # can download (downloads are fast, parsing is not) and sit on it while other workers idle.
+        self.max_in_flight = settings.getint("ZWGK_MAX_IN_FLIGHT") or settings.getint(
+            "CONCURRENT_REQUESTS", 16
+        )
         self.leases: dict[str, tuple[Request, bytes]] = {}
         self._seq = 0
         self._reclaim = server.register_script(_RECLAIM_LUA)
         self.counts = {"popped": 0, "acked": 0, "reclaimed": 0, "rejected": 0}
         self.heartbeat()  # registered before the first pop, so every processing list has an owner
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._beat_loop, name="zwgk-redis-heartbeat", daemon=True)
+        self._beat.start()
         crawler = getattr(spider, "crawler", None)
         if crawler is not None:
             crawler._zwgk_redis_queue = self  # found by DistributedExtension
@@ -133,9 +144,12 @@ class ReliableQueue(FifoQueue):
     def pop(self, timeout: int = 0) -> Request | None:
         """Move the oldest request into this worker's processing list and return it.
 
+        None when the shared list is empty or this worker already holds ZWGK_MAX_IN_FLIGHT requests.
         Never blocks (the scheduler runs in the reactor thread); `timeout` is ignored.
         """
         self.ack_finished()
+        if len(self.leases) >= self.max_in_flight:
+            return None  # the engine asks again when one of ours is finished
         while True:
             data = self.server.lmove(self.key, self.processing, "RIGHT", "LEFT")
             if data is None:
@@ -190,6 +204,19 @@ class ReliableQueue(FifoQueue):
         pipe.set(self.keys.alive(self.worker), str(time.time()), ex=self.ttl)
         pipe.execute()
 
+    def _beat_loop(self) -> None:
+        while not self._stop.wait(self.heartbeat_seconds):
+            try:
+                self.heartbeat()
+            except Exception as exc:  # noqa: BLE001 (keep beating: Redis may come back)
+                logger.error("heartbeat to Redis failed: %s", exc)
+
+    def stop_heartbeat(self) -> None:
+        """Stop refreshing the liveness key (it then expires after the TTL, as if the worker died)."""
+        self._stop.set()
+        if self._beat.is_alive() and self._beat is not threading.current_thread():
+            self._beat.join(timeout=self.heartbeat_seconds + 5)
+
     def reclaim_dead(self) -> int:
         """Move the processing lists of workers whose heartbeat expired back to the shared list."""
         moved = 0
@@ -225,6 +252,7 @@ class ReliableQueue(FifoQueue):
 
     def release(self, finished: bool) -> int:
         """Leave the crawl: re-queue whatever was not acknowledged, drop liveness. Returns re-queued."""
+        self.stop_heartbeat()
         self.ack_finished()
         requeued = 0
         if self.leases:

@@ -17,11 +17,20 @@ def _get(settings: Any, name: str, default: Any) -> Any:
     return default if value in (None, "") else value
 
 
+def _number(settings: Any, name: str, default: float) -> float:
+    value = _get(settings, name, default)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {value!r} is not a number") from None
+
+
 def distributed_settings(redis_url: str, settings: Any = None) -> dict[str, Any]:
     """Scrapy settings that run the crawl on scrapy-redis with the shared queue at `redis_url`.
 
     Everything else (spiders, pipelines, the store) is unchanged. Values the user already set
-    (ZWGK_IDLE_SECONDS, ZWGK_HEARTBEAT_SECONDS, ZWGK_REDIS_PREFIX, EXTENSIONS) are kept.
+    (ZWGK_IDLE_SECONDS, ZWGK_HEARTBEAT_SECONDS, ZWGK_MAX_IN_FLIGHT, ZWGK_REDIS_PREFIX,
+    EXTENSIONS) are kept.
     """
     if not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"--redis wants redis://HOST:PORT[/DB], got {redis_url!r}")
@@ -30,10 +39,13 @@ def distributed_settings(redis_url: str, settings: Any = None) -> dict[str, Any]
             "JOBDIR and --redis exclude each other: in distributed mode Redis holds the crawl state"
         )
     prefix = check_prefix(str(_get(settings, "ZWGK_REDIS_PREFIX", DEFAULT_PREFIX)))
-    idle = float(_get(settings, "ZWGK_IDLE_SECONDS", DEFAULT_IDLE_SECONDS))
-    heartbeat = float(_get(settings, "ZWGK_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS))
+    idle = _number(settings, "ZWGK_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
+    heartbeat = _number(settings, "ZWGK_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS)
     if heartbeat <= 0:
         raise ValueError("ZWGK_HEARTBEAT_SECONDS must be positive")
+    max_in_flight = int(_number(settings, "ZWGK_MAX_IN_FLIGHT", 0))
+    if max_in_flight < 0:
+        raise ValueError("ZWGK_MAX_IN_FLIGHT must be 0 (= CONCURRENT_REQUESTS) or positive")
     extensions = dict(_get(settings, "EXTENSIONS", {}) or {})
     if hasattr(settings, "getdict"):
         extensions = settings.getdict("EXTENSIONS")
@@ -43,8 +55,9 @@ def distributed_settings(redis_url: str, settings: Any = None) -> dict[str, Any]
         "ZWGK_REDIS_PREFIX": prefix,
         "ZWGK_IDLE_SECONDS": idle,
         "ZWGK_HEARTBEAT_SECONDS": heartbeat,
+        "ZWGK_MAX_IN_FLIGHT": max_in_flight,  # requests one worker holds at a time; 0 = CONCURRENT_REQUESTS
         "REDIS_URL": redis_url,
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.distributed.scheduler.Scheduler",  # scrapy-redis's, without deprecated calls
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_QUEUE_CLASS": "crawler.distributed.queue.ReliableQueue",
         "SCHEDULER_SERIALIZER": "crawler.distributed.serializer",
