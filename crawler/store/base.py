@@ -298,7 +298,8 @@ class Store:
         if lkey and match["dedup_key"].startswith("text:"):
             self._q("UPDATE reports SET dedup_key = ? WHERE id = ?", (lkey, rid))  # now we know who/when
         if tkey and match["text_sha256"] == tkey:
-            status, reason = "duplicate", f"{how}; same normalised text"
+            status = "duplicate"
+            reason = how if how.startswith("exact") else f"{how}; same normalised text"
         else:
             same_url = match["url"] == item.url or prev_rid == rid
             jac = sim if sim is not None else self._similarity(rid, sig)
