@@ -182,7 +182,8 @@ def _strict(body: bytes, enc: str) -> str | None:
 
 
 def _has_multibyte(body: bytes) -> bool:
-    return any(b >= 0x80 for b in body[:_SAMPLE])
+    # the whole body: a page can be ASCII markup for megabytes before its first Chinese character
+    return not body.isascii()
 
 
 def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:

@@ -140,3 +140,9 @@ def test_normalise_charset():
     assert normalise_charset("UTF8") == "utf-8"
     assert normalise_charset("big5") == "big5hkscs"
     assert normalise_charset("no-such-charset") is None
+
+
+def test_chinese_after_a_long_ascii_prefix_is_not_lost():
+    raw = ("<html><body>" + "<div>" * 100_000 + TEXT + "</body></html>").encode("utf-8")
+    d = decode_html(raw)
+    assert d.encoding == "utf-8" and TEXT in d.text

@@ -34,6 +34,7 @@ _BIG = 1_000_000
 _DATA_URI = re.compile(r"""(?:src|href)\s*=\s*["']?data:[^"'\s>]{200,}["']?""", re.I)
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SENTENCE_MARK = re.compile(r"[。，；！？]")
 _TRAF_MIN_SHARE = 0.7
 # Above this, trafilatura's time grows faster than its value: the container text is used as is.
@@ -273,10 +274,12 @@ def extract_document(body: bytes, url: str = "", headers: Mapping[str, str] | No
     doc.encoding = dec.encoding
     doc.warnings.extend(dec.warnings)
     if dec.binary or not dec.text.strip():
-        if not dec.binary:
+        if not dec.binary and not doc.warnings:
             doc.warnings.append("no text in the body")
         return doc
     html = _shrink(dec.text, doc.warnings)
+    # control characters are not allowed in an lxml tree (and never carry text)
+    html = _CONTROL.sub("", html)
     if not re.search(r"</(?:html|body)\s*>", html[-4096:], re.I):
         doc.warnings.append("HTML looks truncated (no closing </body> or </html>)")
     root = _parse(html, doc.warnings)
@@ -288,13 +291,16 @@ def extract_document(body: bytes, url: str = "", headers: Mapping[str, str] | No
     if root is None:
         return doc
     try:
-        _extract_tree(doc, root, url)
+        _extract_tree(doc, root, url, len(html))
     except RecursionError:
         doc.warnings.append("markup nested too deeply to extract")
+    except (ValueError, etree.LxmlError) as e:
+        # hostile markup that lxml refuses midway: recorded, the metadata found so far is kept
+        doc.warnings.append(f"extraction failed: {type(e).__name__}: {e}")
     return doc
 
 
-def _extract_tree(doc: Document, root: _Element, url: str) -> None:
+def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
     meta = md.meta_tags(root)
     doc.site = md.site_info(meta)
     doc.title = md.title_from(root, meta, doc.site)
@@ -342,7 +348,8 @@ def _extract_tree(doc: Document, root: _Element, url: str) -> None:
         if dense is not None:
             _fill_from_text_head(doc, _head_text(dense))
             doc.tables = _body_tables(dense, doc.warnings)
-        traf = _trafilatura(_wrap(body), fast=False, warnings=doc.warnings)
+        # trafilatura's fallback extractors cost seconds on megabyte pages
+        traf = _trafilatura(_wrap(body), fast=size > _BIG // 2, warnings=doc.warnings)
         if looks_like_prose(traf) and _chars(traf) >= 0.5 * _chars(dense_text):
             raw = traf
         elif looks_like_prose(dense_text):

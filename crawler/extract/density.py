@@ -51,7 +51,7 @@ def density_pick(root: _Element) -> _Element | None:
     best_id, best_score = None, 0.0
     for key in elements:
         chars, links, punct = stats[key]
-        if chars < 50 or punct < 3:
+        if chars < 20 or punct < 1:
             continue
         score = punct * (1 - links / chars) ** 2
         if score > best_score:

@@ -18,6 +18,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Lines this long are paragraphs; shorter ones (headings, table cells, numbers) may repeat legitimately.
 _DEDUP_MIN = 16
 _CONTAINED_MIN = 30
+_CONTAIN_MAX_LINES = 1500
 # A report section heading ends a link block: 相关链接 never runs into 二、…
 _SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
@@ -66,14 +67,16 @@ def dedupe(kept: list[tuple[int, str]]) -> list[tuple[int, str]]:
     seen: set[str] = set()
     out: list[tuple[int, str]] = []
     long_keys = [k for k in keys if len(k) >= _DEDUP_MIN and not k.startswith("|")]
-    joined = "\n".join(long_keys)
+    # containment is quadratic: on texts of thousands of paragraphs only exact repeats are removed
+    contain = len(long_keys) <= _CONTAIN_MAX_LINES
+    joined = "\n".join(long_keys) if contain else ""
     for (i, s), k in zip(kept, keys, strict=True):
         if len(k) >= _DEDUP_MIN and not k.startswith("|"):
             if k in seen:
                 continue
             # contained in another (longer) paragraph: a summary or a truncated copy. Only sentences:
             # a heading or title line is legitimately quoted inside a paragraph.
-            if (len(k) >= _CONTAINED_MIN and _SENTENCE.search(k) and joined.count(k) > 1
+            if (contain and len(k) >= _CONTAINED_MIN and _SENTENCE.search(k) and joined.count(k) > 1
                     and any(len(o) > len(k) and k in o for o in long_keys)):
                 continue
             seen.add(k)
