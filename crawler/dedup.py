@@ -241,7 +241,7 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = 64) -> tuple[np.ndarray,
 
 
 def near_duplicates(sigs: np.ndarray, threshold: float = NEAR_THRESHOLD,
-                    chunk: int = 200_000) -> NearDupResult:
+                    chunk: int = 50_000) -> NearDupResult:
     """All candidate pairs of an (N, NUM_PERM) signature matrix whose estimated Jaccard >= threshold."""
     i, j = candidate_pairs(band_keys_matrix(sigs))
     sims = np.empty(i.size, dtype=np.float32)

@@ -86,7 +86,7 @@ def load_benchmark() -> ModuleType:
 def make_item(url: str, text: str, *, year: int | None = 2023, agency: str | None = "淮安市洪泽区人民政府",
               body: bytes | None = None, tables: dict[str, Any] | None = None, published: str = "2024-01-20",
               kind: str = "html", checks: list[dict[str, Any]] | None = None, province: str = "江苏省",
-              report: bool = True) -> ReportItem:
+              code: str = "320813", report: bool = True) -> ReportItem:
     """A ReportItem as the pipelines hand it to the store."""
     body = body if body is not None else (url + "\n" + text).encode("utf-8")
     rep: dict[str, Any] | None = None
@@ -94,7 +94,7 @@ def make_item(url: str, text: str, *, year: int | None = 2023, agency: str | Non
         rep = {
             "is_report": True, "title": f"{agency or ''}{year}年政府信息公开工作年度报告", "year": year,
             "agency": agency, "agency_raw": agency,
-            "region": {"province": province, "city": "淮安市", "county": "洪泽区", "code": "320813"},
+            "region": {"province": province, "city": "淮安市", "county": "洪泽区", "code": code},
             "published": published, "template": "2021", "sections": ["一、总体情况"],
             "tables": dict(tables if tables is not None else {"requests.new.total": 12, "requests.total.total": 12}),
             "sources": {"requests.new.total": "table", "requests.total.total": "table"},
