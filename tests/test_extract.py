@@ -226,3 +226,16 @@ def test_plain_text_cleaning_and_metadata():
     assert doc.text.split("\n") == [
         "某某县住建局2020年政府信息公开工作年度报告",
         "根据《条例》规定，现将本局2020年政府信息公开工作报告如下。", "一、总体情况", "全年主动公开信息87条。"]
+
+
+@pytest.mark.parametrize("line", [
+    "（责任编辑：张三）", "责任编辑：李四 审核：王五", "苏ICP备05009178号-1", "浙ICP备05001234号",
+    "京ICP证030173号", "网站标识码bm55000001 京ICP备2023000001号 京公网安备 11010202000001号",
+])
+def test_footer_and_editor_lines(line: str):
+    assert is_chrome_line(line)
+
+
+def test_report_sentences_about_icp_filing_are_kept():
+    line = "全年办理ICP备案审核1200件，依法查处未备案网站5家。"
+    assert not is_chrome_line(line)
