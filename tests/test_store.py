@@ -231,7 +231,7 @@ def test_reparse_rebuilds_every_report_from_the_archive(store_url: str, tmp_path
         assert counts["sources"] == 4 and counts["missing"] == 0
         assert (counts["new"], counts["duplicate"], counts["changed"]) == (2, 1, 1)
         after = list(s.reports())
-        assert [(r["agency"], r["version"], len(r["sources"])) for r in after] == [b[1:] for b in before]
+        assert [(r["id"], r["agency"], r["version"], len(r["sources"])) for r in after] == before
         assert all(r["title"].startswith("重新解析：") and r["cells"]["requests.granted.total"] == 1 for r in after)
         assert after[1]["cells"]["requests.new.total"] == 3 and len(s.versions(after[1]["id"])) == 1
 

@@ -177,6 +177,10 @@ class Store:
     def _migration_lock(self) -> None:
         """Backends that allow concurrent openers serialise migrations here."""
 
+    def _reset_ids(self, table: str) -> None:
+        """Restart an emptied table's id sequence at 1."""
+        raise NotImplementedError
+
     # ---- runs and the seen-store --------------------------------------------------------------
     def start_run(self, spider: str, args: dict[str, Any]) -> int:
         with self._tx():
@@ -225,7 +229,9 @@ class Store:
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
         """Store one fetched item (one transaction) and decide which report it belongs to."""
-        digest, ref = self.archive.put(item.body, item.body_sha256 or None)
+        digest, ref = self.archive.put(item.body)
+        if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
+            item.warnings.append(f"body_sha256 {item.body_sha256} given, the body hashes to {digest}")
         with self._tx():
             return self._save(item, digest, ref, run_id, reparse=False)
 
@@ -618,6 +624,8 @@ class Store:
             self._q("UPDATE seen SET report_id = NULL")
             for t in ("lsh", "cells", "checks", "warnings", "report_versions", "reports"):
                 self._q(f"DELETE FROM {t}")
+            for t in ("reports", "report_versions", "warnings"):
+                self._reset_ids(t)  # the same parse in the same fetch order gives the same report ids
             for n, r in enumerate(rows, 1):
                 counts["sources"] += 1
                 try:

@@ -64,5 +64,8 @@ class PostgresStore(Store):
     def _contains(self, column: str) -> str:
         return f"strpos(COALESCE({column}, ''), ?) > 0"
 
+    def _reset_ids(self, table: str) -> None:
+        self._q("SELECT setval(pg_get_serial_sequence(?, 'id'), 1, false)", (table,))
+
     def close(self) -> None:
         self.conn.close()

@@ -39,5 +39,8 @@ class SQLiteStore(Store):
             raise
         self.conn.execute("COMMIT")
 
+    def _reset_ids(self, table: str) -> None:
+        self._q("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
+
     def close(self) -> None:
         self.conn.close()
