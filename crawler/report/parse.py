@@ -15,7 +15,7 @@ from typing import Any
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
 from crawler.report.detect import is_report_title, title_year
-from crawler.report.tables import TableResult, read_active, read_appeals, read_requests
+from crawler.report.tables import TableResult, read_active, read_appeals, read_requests, terminated
 from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment
 from crawler.report.values import Number, norm
 
@@ -299,16 +299,17 @@ def _read_tables(
         by_table["active"].append(read_active(rows, template))
         if "行政复议" in flat or "行政诉讼" in flat or "复议" in flat:
             by_table["appeals"].append(read_appeals(rows))
-    regions_ = text_regions(text)
+    regions_ = {kind: segment(lines)[0] for kind, lines in text_regions(text).items()}
+    # whether this text closes rows with an empty cell, learnt where there are many rows
+    closed = terminated(regions_.get("requests") or regions_.get("any") or [])
     text_results: dict[str, TableResult] = {}
-    for kind, lines in regions_.items():
-        rows, _ = segment(lines)
+    for kind, rows in regions_.items():
         if kind in ("requests", "any"):
-            text_results["requests"] = read_requests(rows)
+            text_results["requests"] = read_requests(rows, closed)
         if kind in ("active", "any"):
-            text_results["active"] = read_active(rows, template)
+            text_results["active"] = read_active(rows, template, closed)
         if kind in ("appeals",):
-            text_results["appeals"] = read_appeals(rows)
+            text_results["appeals"] = read_appeals(rows, closed)
     values: dict[str, Number] = {}
     for kind, results in by_table.items():
         # a grid speaks for a table when some of its rows carry that table's labels

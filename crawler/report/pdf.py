@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-Grid = list[list[str]]
+Grid = list[list[str | None]]
 
 _PAGE_NO = re.compile(r"^\s*(?:[-－—–]\s*\d{1,3}\s*[-－—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
 
@@ -55,7 +55,8 @@ def pdf_text(body: bytes) -> FileText:
             txt = page.extract_text() or ""
             pages.append("\n".join(ln for ln in txt.splitlines() if not _PAGE_NO.match(ln)))
             for tb in page.extract_tables():
-                grid = [[(c or "") for c in row] for row in tb]
+                # None marks a position covered by a merged cell: kept, the row reader skips it
+                grid = [list(row) for row in tb]
                 if grid and max(len(r) for r in grid) > 1:
                     out.tables.append(grid)
     out.text = "\n".join(pages).strip()

@@ -45,11 +45,11 @@ REQUEST_ROWS: list[tuple[str, re.Pattern[str]]] = [
         ("not_processed.confirm", r"重新出具|已获取信息|确认或"),
         ("other.no_correction", r"不补正"),
         ("other.unpaid_fee", r"缴纳费用|收费通知|未按收费"),
-        ("total", r"^(?:\(?[七7]\)?[、.]?)?(?:总计|合计)$"),
+        ("total", r"(?:^|[)、.])(?:总计|合计)$"),
     ]
 ]
 _OTHER_GROUP = re.compile(r"其他处理")
-_MISC = re.compile(r"^(?:3|三)[.、]?其他$|^其他$")
+_MISC = re.compile(r"(?:^|[^0-9])3[.、]?其他$|三[.、]其他$|^其他$")
 _GROUPS = re.compile(r"本年度?办理结果|不予公开|无法提供|不予处理|其他处理")
 
 ACTIVE_ROWS: list[tuple[str, re.Pattern[str]]] = [
@@ -105,12 +105,26 @@ class TableResult:
         self.values.setdefault(key, v)
 
 
-def fit(values: list[Cell], n: int) -> list[Cell] | None:
+def terminated(rows: list[Row]) -> bool:
+    """Does this text close every row with an empty cell (`|` on a line of its own)?
+
+    Then a row that ends in one blank has lost that blank to the terminator, and a row one number
+    short plus its terminator must not pass for a full row."""
+    with_numbers = [r for r in rows if r.nonblank]
+    if len(with_numbers) < 3:
+        return False
+    ending_blank = sum(1 for r in with_numbers if r.values[-1].kind == "absent")
+    return ending_blank >= 0.6 * len(with_numbers)
+
+
+def fit(values: list[Cell], n: int, closed: bool = False) -> list[Cell] | None:
     """The n cells of a row, or None when they cannot be placed without guessing.
 
-    Trailing blanks beyond n are row terminators or padding; a cell repeated by a column span
-    fills a one-column row."""
+    Trailing blanks beyond n are row terminators or padding (with `closed`, the last blank always
+    is); a cell repeated by a column span fills a one-column row."""
     vals = list(values)
+    if closed and vals and vals[-1].kind == "absent":
+        vals.pop()
     while len(vals) > n and vals[-1].kind == "absent":
         vals.pop()
     if len(vals) > n:
@@ -158,7 +172,7 @@ def _resolve(texts: list[str], group_other: bool) -> set[str]:
     return set()
 
 
-def read_requests(rows: list[Row]) -> TableResult:
+def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
     """Table 三: 收到和处理政府信息公开申请情况."""
     res = TableResult()
     group_other = False
@@ -201,7 +215,7 @@ def read_requests(rows: list[Row]) -> TableResult:
             if key != "total":
                 res.rows_found.add(key)
             continue
-        vals = fit(row.values, len(REQUEST_COLUMNS))
+        vals = fit(row.values, len(REQUEST_COLUMNS), closed)
         if vals is None:
             res.warnings.append(
                 f"table 三 row requests.{key}: {len(row.values)} cells ({row.nonblank} numbers) for "
@@ -226,14 +240,16 @@ def _appeal_group(text: str) -> str | None:
     return None
 
 
-def read_appeals(rows: list[Row]) -> TableResult:
+def read_appeals(rows: list[Row], closed: bool = False) -> TableResult:
     """Table 四: 15 numbers in the order review×5, suit_direct×5, suit_after_review×5, on one
     row or on three labelled rows of five."""
     res = TableResult()
     n_all = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
     runs = [r for r in rows if r.nonblank]
     for r in runs:
-        vals = fit(r.values, n_all)
+        # blanks before the first number close the header rows (the run has no label of its own)
+        lead = next(i for i, c in enumerate(r.values) if c.kind == "num")
+        vals = fit(r.values[lead:], n_all, closed)
         if vals is not None:
             for i, cell in enumerate(vals):
                 g, c = APPEAL_GROUPS[i // 5], APPEAL_COLUMNS[i % 5]
@@ -242,7 +258,7 @@ def read_appeals(rows: list[Row]) -> TableResult:
     grouped: dict[str, list[Cell]] = {}
     for r in runs:
         groups = {g for t in r.texts if (g := _appeal_group(t))}
-        vals = fit(r.values, len(APPEAL_COLUMNS))
+        vals = fit(r.values, len(APPEAL_COLUMNS), closed)
         if len(groups) == 1 and vals is not None:
             grouped.setdefault(groups.pop(), vals)
     if grouped and len(grouped) == len([r for r in runs]):
@@ -259,7 +275,7 @@ def read_appeals(rows: list[Row]) -> TableResult:
     return res
 
 
-def read_active(rows: list[Row], template: str) -> TableResult:
+def read_active(rows: list[Row], template: str, closed: bool = False) -> TableResult:
     """Table 二: 主动公开政府信息情况 (第二十条 items)."""
     res = TableResult()
     hint = ""
@@ -290,10 +306,10 @@ def read_active(rows: list[Row], template: str) -> TableResult:
         if layout_name not in ACTIVE_LAYOUT:
             layout_name = "2021"
         cols = ACTIVE_LAYOUT[layout_name].get(name)
-        vals = fit(row.values, len(cols)) if cols else None
+        vals = fit(row.values, len(cols), closed) if cols else None
         if cols is None or vals is None:
             other = ACTIVE_LAYOUT["2019" if layout_name == "2021" else "2021"].get(name)
-            if not hint and other and (v2 := fit(row.values, len(other))) is not None:
+            if not hint and other and (v2 := fit(row.values, len(other), closed)) is not None:
                 cols, vals = other, v2
         if cols is None or vals is None:
             res.warnings.append(

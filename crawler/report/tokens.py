@@ -37,6 +37,9 @@ def split_line(line: str) -> Line:
     if not s or _PAGE_NO.match(s) or _MD_SEP.match(s):
         return []
     s = _MD_HEADING.sub("", s)
+    if "\t" in line and "|" not in s:
+        # tabs separate cells, so a leading or trailing tab is an empty cell
+        return _finish([parse_cell(p) for p in line.strip(" \r\n").split("\t")])
     if "|" in s:
         pieces = s.split("|")
         if pieces and not pieces[-1].strip():
@@ -44,15 +47,13 @@ def split_line(line: str) -> Line:
         if s.startswith("|") and s.strip("| \t") and pieces and not pieces[0].strip():
             pieces = pieces[1:]  # markdown row: the pipe opens the first cell
         return _finish([parse_cell(p) for p in pieces])
-    if "\t" in s:
-        return _finish([parse_cell(p) for p in s.split("\t")])
     parts = s.split()
     if len(parts) > 1:
         cells = [parse_cell(p) for p in parts]
         k = len(cells)
-        while k > 0 and cells[k - 1].kind == "num":
+        while k > 0 and cells[k - 1].kind != "text":
             k -= 1
-        if k < len(cells):
+        if any(c.kind == "num" for c in cells[k:]):
             label = " ".join(parts[:k])
             if len(label) <= _MAX_LABEL:
                 return ([parse_cell(label)] if label else []) + cells[k:]
@@ -69,7 +70,9 @@ def lines_from_grid(grid: Sequence[Sequence[str | None]]) -> list[Line]:
     for row in grid:
         cells: list[Cell] = []
         for raw in row:
-            c = parse_cell(raw or "")
+            if raw is None:
+                continue  # pdfplumber: a position covered by a merged cell, not a cell of its own
+            c = parse_cell(raw)
             if c.kind == "text" and cells and cells[-1].kind == "text" and cells[-1].raw == c.raw:
                 continue
             cells.append(c)

@@ -1,0 +1,80 @@
+"""Reports generated from the template with random numbers parse back to exactly those numbers,
+whether rendered as HTML, as flattened text or as PDF."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from crawler.report.parse import parse_bytes, parse_text
+from tests.reportgen import Generated, render_html, render_pdf, render_text, reports
+
+FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _assert_same(g: Generated, tables: dict, checks: list[dict]) -> None:
+    missing = {k: v for k, v in g.values.items() if tables.get(k) != v}
+    invented = sorted(set(tables) - set(g.values))
+    assert not missing, f"wrong or missing: {dict(list(missing.items())[:8])} (got {[tables.get(k) for k in list(missing)[:8]]})"
+    assert not invented, f"invented: {invented[:8]}"
+    # generated numbers satisfy the arithmetic, so every check that ran passed
+    assert all(c["ok"] for c in checks), [c for c in checks if not c["ok"]][:2]
+
+
+@FAST
+@given(reports())
+def test_html_round_trip(g: Generated) -> None:
+    rep = parse_bytes(render_html(g).encode("utf-8"), filename="report.html")
+    _assert_same(g, rep.tables, rep.checks)
+    assert rep.year == g.year
+    assert rep.template == g.template
+    assert rep.region["code"] == g.code
+
+
+@FAST
+@given(reports(), st.sampled_from(["cells", "markdown", "tabs", "spaces"]))
+def test_flattened_text_round_trip(g: Generated, style: str) -> None:
+    rep = parse_text(render_text(g, style))
+    _assert_same(g, rep.tables, rep.checks)
+    assert rep.agency == g.agency
+    assert rep.year == g.year
+
+
+# PDF rendering and reading take about a second each: few examples, and no slow shrinking
+@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow])
+@given(reports())
+def test_pdf_round_trip(g: Generated) -> None:
+    rep = parse_bytes(render_pdf(g), filename="report.pdf")
+    _assert_same(g, rep.tables, rep.checks)
+    assert rep.year == g.year
+
+
+@FAST
+@given(reports(allow_blanks=False), st.sampled_from(["cells", "markdown", "spaces"]), st.data())
+def test_wrong_arithmetic_is_reported_not_fixed(g: Generated, style: str, data: st.DataObject) -> None:
+    """Break one total: its check fails with the printed numbers, and the value stays as printed."""
+    grp = data.draw(st.sampled_from(["review", "suit_direct", "suit_after_review"]))
+    key = f"appeals.{grp}.total"
+    g.values[key] += data.draw(st.integers(1, 9))
+    rep = parse_text(render_text(g, style))
+    assert rep.tables[key] == g.values[key]
+    failed = {c["name"]: c for c in rep.checks if not c["ok"]}
+    assert set(failed) == {f"appeals.{grp}"}
+    assert failed[f"appeals.{grp}"]["actual"] == g.values[key]
+
+
+@FAST
+@given(reports(allow_blanks=False), st.data())
+def test_lost_cell_in_appeals_is_not_shifted(g: Generated, data: st.DataObject) -> None:
+    """A flattened table 四 that lost one of its 15 numbers yields no appeals values and a warning."""
+    text = render_text(g, "cells")
+    lines = text.splitlines()
+    start = lines.index("四、政府信息公开行政复议、行政诉讼情况")
+    value_lines = [i for i in range(start, len(lines)) if lines[i].rstrip(" |").strip().lstrip("-").isdigit()
+                   or lines[i].strip() == "无 |"]
+    drop = data.draw(st.sampled_from(value_lines))
+    del lines[drop]
+    rep = parse_text("\n".join(lines))
+    assert not [k for k in rep.tables if k.startswith("appeals.")]
+    assert any("table 四" in w for w in rep.warnings)
