@@ -239,3 +239,15 @@ def test_footer_and_editor_lines(line: str):
 def test_report_sentences_about_icp_filing_are_kept():
     line = "全年办理ICP备案审核1200件，依法查处未备案网站5家。"
     assert not is_chrome_line(line)
+
+
+def test_body_split_over_two_editor_blocks_is_joined():
+    html = """<html><head><title>t</title></head><body><div class="TRS_Editor"><p>一、总体情况</p>
+<p>本年度主动公开政府信息321条，依申请公开5件。</p></div>
+<div class="ad"><a href="/x">广告</a></div>
+<div class="TRS_Editor"><p>二、行政复议和行政诉讼情况</p><p>本年度行政复议3件，行政诉讼2件，均已审结。</p></div>
+<div class="related"><div class="TRS_Editor_list"><a href="/y">其他文章</a></div></div></body></html>"""
+    doc = extract_document(html.encode(), URL)
+    assert doc.text.split("\n") == ["一、总体情况", "本年度主动公开政府信息321条，依申请公开5件。",
+                                    "二、行政复议和行政诉讼情况", "本年度行政复议3件，行政诉讼2件，均已审结。"]
+    assert any("joined" in w for w in doc.warnings)

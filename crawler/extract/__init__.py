@@ -19,7 +19,7 @@ from crawler.decoding import check_text, decode_html
 from crawler.document import Document
 from crawler.extract import metadata as md
 from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_chrome_line, is_hidden
-from crawler.extract.containers import STRONG, pick_container
+from crawler.extract.containers import STRONG, pick_regions
 from crawler.extract.convert import detect_script, to_simplified
 from crawler.extract.density import density_pick
 from crawler.extract.render import element_text
@@ -210,6 +210,15 @@ def _head_text(region: _Element) -> str:
     return "\n".join(parts)[:3000]
 
 
+def _join(regions: list[_Element]) -> _Element:
+    """One element holding the regions in order (moved, not copied)."""
+    div = lxml.html.Element("div")
+    for r in regions:
+        r.tail = None
+        div.append(r)
+    return div
+
+
 def _wrap(region: _Element) -> _Element:
     """region as a standalone document for trafilatura (moved out of its tree, not copied)."""
     html = lxml.html.Element("html")
@@ -320,13 +329,16 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
     prune(body)
     doc.attachments = md.attachments(body, url)
 
-    cand = pick_container(body)
-    region: _Element | None = cand.el if cand else None
+    regions = pick_regions(body)
+    region: _Element | None = regions[0] if regions else None
     raw = ""
     if region is not None:
         # Everything that needs the tree in place comes before trafilatura, which takes the region
         # itself (no copy: memory stays at one tree) and rewrites it.
         _fill_from_text_head(doc, _head_text(region))
+        if len(regions) > 1:
+            doc.warnings.append(f"body split over {len(regions)} containers of the same kind; joined")
+            region = _join(regions)
         doc.tables = _body_tables(region, doc.warnings)
         own = element_text(region)
         if _chars(own) > _TRAF_MAX_CHARS:

@@ -101,3 +101,31 @@ def pick_container(root: _Element) -> Candidate | None:
                 best, changed = c, True
                 break
     return best
+
+
+def _ident(el: _Element) -> tuple[str, str]:
+    return (el.get("class") or "").strip().lower(), (el.get("id") or "").strip().lower()
+
+
+def pick_regions(root: _Element) -> list[_Element]:
+    """The body container, plus its split-off parts: further elements with the same CMS class
+    (an editor that wrote the report as two TRS_Editor blocks), in document order."""
+    best = pick_container(root)
+    if best is None:
+        return []
+    if not best.strong:
+        return [best.el]
+    cls, ident = _ident(best.el)
+    regions = [best.el]
+    if not cls:
+        return regions
+    for c in find_candidates(root):
+        if c.el is best.el or _ident(c.el)[0] != cls or c.link_density >= 0.5 or c.punct < 2:
+            continue
+        if any(_is_ancestor(r, c.el) or _is_ancestor(c.el, r) for r in regions):
+            continue
+        regions.append(c.el)
+    if len(regions) > 1:
+        order = {id(el): i for i, el in enumerate(root.iter()) if any(el is r for r in regions)}
+        regions.sort(key=lambda r: order.get(id(r), 0))
+    return regions
