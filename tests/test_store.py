@@ -311,3 +311,21 @@ def test_two_processes_never_create_two_records_of_one_report(store_url: str, tm
         assert s._q("SELECT SUM(fetch_count) FROM sources").fetchone()[0] == 6 * n
     statuses = [st for r in results for st in r]
     assert statuses.count("new") == n and statuses.count("unchanged") == 3 * n
+
+
+def test_boilerplate_buckets_are_skipped_but_copies_still_found(tmp_path: Path) -> None:
+    text = report_text(81, 2023)
+    with open_store(str(tmp_path / "z.db")) as s:
+        a = s.save(make_item("http://a/r.html", text, agency=None))
+        sig = dedup.signature(text)
+        assert sig is not None
+        bucket0 = int(dedup.band_keys(sig)[0])
+        for k in range(300):  # 300 other reports that share band 0's bucket (as template text makes happen)
+            s._q("INSERT INTO reports (dedup_key, text_sha256, url, body_sha256, created_at, updated_at, minhash) "
+                 "VALUES (?, ?, ?, ?, '', '', ?)", (f"filler{k}", f"t{k}", f"http://f/{k}", "0" * 64, bytes(1024)))
+            rid = s._q("SELECT MAX(id) FROM reports").fetchone()[0]
+            s._q("INSERT INTO lsh (report_id, band, bucket) VALUES (?, 0, ?)", (rid, bucket0))
+        candidates = s._near_candidates(sig)
+        assert [rid for rid, _ in candidates] == [a.report_id]  # the full bucket contributed nobody
+        copy = s.save(make_item("http://b/r.html", text + "\n主办单位：本站", agency=None))
+        assert (copy.status, copy.report_id) == ("duplicate", a.report_id)

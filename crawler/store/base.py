@@ -85,6 +85,8 @@ def _years_compatible(a: int | None, b: int | None) -> bool:
     return a is None or b is None or int(a) == int(b)
 
 
+_MAX_BUCKET = 256  # LSH buckets larger than this are skipped when looking for near-duplicates
+
 _REPORT_COLS = [
     "title", "year", "kind", "agency", "agency_raw", "province", "city", "county", "region_code",
     "published", "template", "url", "portal", "file_kind", "body_sha256", "fetched_at", "text",
@@ -381,8 +383,13 @@ class Store:
         keys = dedup.band_keys(sig)
         ids: set[int] = set()
         for band, bucket in enumerate(keys.tolist()):
-            for (rid,) in self._q("SELECT report_id FROM lsh WHERE band = ? AND bucket = ?", (band, bucket)):
-                ids.add(int(rid))
+            rows = self._q("SELECT report_id FROM lsh WHERE band = ? AND bucket = ? LIMIT ?",
+                           (band, bucket, _MAX_BUCKET + 1)).fetchall()
+            if len(rows) > _MAX_BUCKET:
+                # a bucket this full holds template boilerplate shared by many distinct reports; a true
+                # near-duplicate shares ~8 of the 32 bands, so it is still found through the others
+                continue
+            ids.update(int(r[0]) for r in rows)
         out = []
         for rid in sorted(ids):
             r = self._q("SELECT minhash FROM reports WHERE id = ?", (rid,)).fetchone()
