@@ -251,3 +251,19 @@ def test_body_split_over_two_editor_blocks_is_joined():
     assert doc.text.split("\n") == ["一、总体情况", "本年度主动公开政府信息321条，依申请公开5件。",
                                     "二、行政复议和行政诉讼情况", "本年度行政复议3件，行政诉讼2件，均已审结。"]
     assert any("joined" in w for w in doc.warnings)
+
+
+def test_small_widget_with_a_container_name_does_not_hide_the_body():
+    body = "".join(f"<p>第{i}项：本年度办理政府信息公开申请{i}件，均按期答复，群众满意。</p>" for i in range(1, 15))
+    html = f"""<html><head><title>t</title></head><body>
+<div id="zoom">调整字号：<a>大</a><a>中</a><a>小</a>。本页支持无障碍阅读，默认字号适合大多数读者，也可以自行调整。</div>
+<div class="wrapper"><div class="mid">{body}</div></div></body></html>"""
+    doc = extract_document(html.encode(), URL)
+    assert "本年度办理政府信息公开申请14件" in doc.text
+    assert doc.method in ("trafilatura", "density")
+    assert any("container was ignored" in w for w in doc.warnings)
+
+
+def test_method_is_recorded():
+    assert extract_document(PAGES["ucap"].encode(), URL).method == "container+trafilatura"
+    assert clean_plain_text("一、总体情况\n本年度主动公开信息100条。").method == "plain"

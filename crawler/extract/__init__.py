@@ -40,6 +40,7 @@ _TRAF_MIN_SHARE = 0.7
 # Above this, trafilatura's time grows faster than its value: the container text is used as is.
 _TRAF_MAX_CHARS = 300_000
 _MAX_TABLE_ROWS = 2000
+_SMALL_CONTAINER = 300
 _MAX_TABLES = 200
 
 
@@ -210,6 +211,10 @@ def _head_text(region: _Element) -> str:
     return "\n".join(parts)[:3000]
 
 
+def _contains(a: _Element, b: _Element) -> bool:
+    return a is b or any(x is a for x in b.iterancestors())
+
+
 def _join(regions: list[_Element]) -> _Element:
     """One element holding the regions in order (moved, not copied)."""
     div = lxml.html.Element("div")
@@ -330,9 +335,20 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
     doc.attachments = md.attachments(body, url)
 
     regions = pick_regions(body)
+    if regions and len(regions) == 1 and _chars(regions[0].text_content()) < _SMALL_CONTAINER:
+        # A small "container" may be a widget that borrowed the name; trust it only when no
+        # block elsewhere on the page holds clearly more prose.
+        dense = density_pick(body)
+        if dense is not None and not _contains(dense, regions[0]) and not _contains(regions[0], dense):
+            d_chars, c_chars = _chars(dense.text_content()), _chars(regions[0].text_content())
+            if d_chars >= 3 * c_chars:
+                doc.warnings.append(f"body container holds {c_chars} characters but a block elsewhere "
+                                    f"holds {d_chars}; the container was ignored")
+                regions = []
     region: _Element | None = regions[0] if regions else None
     raw = ""
     if region is not None:
+        doc.method = "container"
         # Everything that needs the tree in place comes before trafilatura, which takes the region
         # itself (no copy: memory stays at one tree) and rewrites it.
         _fill_from_text_head(doc, _head_text(region))
@@ -349,6 +365,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             lost = _lost_lines(own, traf)
             if not lost and _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
                 raw = traf
+                doc.method = "container+trafilatura"
             else:
                 raw = own
                 doc.warnings.append(
@@ -363,22 +380,23 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
         # trafilatura's fallback extractors cost seconds on megabyte pages
         traf = _trafilatura(_wrap(body), fast=size > _BIG // 2, warnings=doc.warnings)
         if looks_like_prose(traf) and _chars(traf) >= 0.5 * _chars(dense_text):
-            raw = traf
+            raw, doc.method = traf, "trafilatura"
         elif looks_like_prose(dense_text):
-            raw = dense_text
+            raw, doc.method = dense_text, "density"
             doc.warnings.append("no known body container; text-density pick used")
         elif looks_like_prose(traf):
-            raw = traf
+            raw, doc.method = traf, "trafilatura"
         else:
             raw = ""
             doc.tables = []
-            doc.warnings.append("no article body in the HTML (it may be filled in by script); text left empty")
+            doc.warnings.append("no article body in the HTML (navigation or link list only, or a body "
+                                "filled in by script); text left empty")
 
     raw = check_text(raw, doc.warnings) if raw else raw
     _finish_text(doc, raw)
     if raw and not looks_like_prose(doc.text, bool(doc.tables)):
         doc.warnings.append("extracted text does not read like an article (navigation only?); text left empty")
-        doc.text, doc.text_original = "", ""
+        doc.text, doc.text_original, doc.method = "", "", ""
     if not doc.title:
         doc.warnings.append("no title found")
 
@@ -434,6 +452,7 @@ def clean_plain_text(text: str, url: str = "") -> Document:
     kept_head = [s for _, s in clean_lines(probe)]
     doc.title = _title_line(kept_head)
     _finish_text(doc, text)
+    doc.method = "plain"
     if not doc.text.strip():
         doc.warnings.append("no text left after cleaning")
     return doc

@@ -74,6 +74,7 @@ def pdf_document(data: bytes, url: str = "") -> Document:
             and not (doc.title and (meta_title in doc.title or len(doc.title) > len(meta_title)))):
         doc.title = meta_title
     doc.encoding = "pdf"
+    doc.method = "pdf-text"
     doc.warnings[:0] = warnings
     return doc
 
@@ -95,6 +96,7 @@ def docx_document(data: bytes, url: str = "") -> Document:
     doc = clean_plain_text("\n".join(lines), url)
     doc.tables = tables
     doc.encoding = "docx"
+    doc.method = "docx"
     return doc
 
 
