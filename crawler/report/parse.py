@@ -254,6 +254,12 @@ def text_regions(text: str) -> dict[str, list[Line]]:
             continue
         end = next((i2 for i2, k2 in heads[j + 1 :] if k2 != kind), len(lines))
         out[kind] = lines_from_text("\n".join(lines[i + 1 : end]))
+    if "active" not in out:
+        # a fragment that starts inside table 二: its 第二十条 items before the first heading
+        first = heads[0][0] if heads else len(lines)
+        item = next((i for i in range(first) if "第二十条" in lines[i]), None)
+        if item is not None:
+            out["active"] = lines_from_text("\n".join(lines[:first]))
     if "requests" not in out and "appeals" not in out and "active" not in out:
         out["any"] = lines_from_text(text)
     return out

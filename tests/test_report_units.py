@@ -1,0 +1,111 @@
+"""Cell values, line splitting, row fitting, agency names, regions and checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.report.checks import run_checks
+from crawler.report.parse import normalise_agency, parse_text
+from crawler.report.region import resolve
+from crawler.report.tables import fit
+from crawler.report.tokens import split_line
+from crawler.report.values import parse_cell, to_number
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "value"),
+    [
+        ("无", "num", 0),
+        ("０", "num", 0),
+        ("１２３", "num", 123),
+        ("减少45", "num", -45),
+        ("增加12", "num", 12),
+        ("+12", "num", 12),
+        ("-7", "num", -7),
+        ("1,234", "num", 1234),
+        ("68949.08元", "num", 68949.08),
+        ("", "absent", None),
+        ("—", "absent", None),
+        ("-", "absent", None),
+        ("－", "absent", None),
+        ("/", "absent", None),
+        ("／", "absent", None),
+        ("行政许可", "text", None),
+    ],
+)
+def test_cells(raw: str, kind: str, value: float | None) -> None:
+    c = parse_cell(raw)
+    assert c.kind == kind
+    if value is not None:
+        assert c.value is not None and to_number(c.value) == value
+
+
+def test_split_line_formats() -> None:
+    assert [c.raw.strip() for c in split_line("| 规章 | 0 | 0 | 0 |")] == ["规章", "0", "0", "0"]
+    assert [c.kind for c in split_line("| | 29 | |")] == ["absent", "num", "absent"]
+    assert [c.raw for c in split_line("行政许可 |")] == ["行政许可 "]
+    assert [c.kind for c in split_line("|")] == ["absent"]
+    assert split_line("- 4 -") == []  # page number inside a table
+    assert split_line("|---|---|") == []
+    cells = split_line("（四）无 1.本机关不掌握相关政府信息 746 12 0 0 10 1 769")
+    assert cells[0].kind == "text" and [c.raw for c in cells[1:]] == ["746", "12", "0", "0", "10", "1", "769"]
+    # prose that ends in a number is not a table row
+    long = "市科委通过部门网站当年发布政府信息，其中包括行政规范性文件、规划计划文件、部门预算决算以及科技计划资金分配结果等各类信息，合计共有信息 393"
+    assert len(split_line(long)) == 1
+
+
+def test_fit_never_shifts() -> None:
+    cells = [parse_cell(x) for x in ["1", "2", "3", "4", "5", "6"]]
+    assert fit(cells, 7) is None  # six numbers for seven columns: not placed
+    assert fit(cells + [parse_cell("")], 7) is not None  # a blank cell is a cell
+    assert fit([parse_cell("9945"), parse_cell(""), parse_cell("")], 1) == [parse_cell("9945")]
+    # with row terminators, a row one number short is not passed off as full
+    assert fit(cells + [parse_cell("")], 7, closed=True) is None
+
+
+def test_agency_expanded_and_prefixed_from_text() -> None:
+    name, _ = normalise_agency("市住建局", ["以安顺市住房和城乡建设局名义印发"], 2024)
+    assert name == "安顺市住房和城乡建设局"
+    name, warns = normalise_agency("县住建局", ["您当前的位置:首页 > 霍山县住建局"], 2020)
+    assert name == "霍山县住房和城乡建设局" and not warns
+    name, warns = normalise_agency("县住建局", ["no place named here"], 2020)
+    assert name == "县住房和城乡建设局" and warns
+
+
+def test_ambiguous_county_is_not_guessed() -> None:
+    d, warns = resolve("鼓楼区人民政府", [], "", 2024)
+    assert d is None and warns
+    d, _ = resolve("鼓楼区人民政府", ["福州市"], "", 2024)
+    assert d is not None and d.code == "350102"
+    d, _ = resolve("鼓楼区人民政府", [], "3201060001", 2024)  # SiteIDCode prefix: Nanjing 鼓楼区
+    assert d is not None and d.code == "320106"
+    d, _ = resolve("平潭综合实验区", [], "3590000001", 2024)  # site code names the province only
+    assert d is not None and d.province == "福建省"
+
+
+def test_checks_need_all_inputs_and_report_numbers() -> None:
+    t = {f"appeals.review.{k}": v for k, v in dict(upheld=1, corrected=0, other=1, pending=0, total=3).items()}
+    t["appeals.suit_direct.upheld"] = 1  # incomplete group: not checked
+    checks = run_checks(t)
+    assert [c["name"] for c in checks] == ["appeals.review"]
+    assert checks[0]["ok"] is False and checks[0]["expected"] == 2 and checks[0]["actual"] == 3
+
+
+def test_prose_fallback_marks_sources() -> None:
+    text = "\n".join([
+        "某县民政局2016年政府信息公开工作年度报告",
+        "一、概述",
+        "全年共收到政府信息公开申请52件，予以公开29件。",
+        "二、行政复议情况",
+        "本年度发生行政复议3件。",
+    ])
+    rep = parse_text(text)
+    assert rep.tables == {"requests.new.total": 52, "requests.granted.total": 29, "appeals.review.total": 3}
+    assert set(rep.sources.values()) == {"text"}
+    assert rep.template == "legacy"
+
+
+def test_accepted_is_not_received() -> None:
+    """受理 (accepted) is not the template's 新收 (received): not read into requests.new."""
+    rep = parse_text("县住建局2020年政府信息公开工作年度总结\n一、总体情况\n全年受理依申请公开1件。")
+    assert "requests.new.total" not in rep.tables
