@@ -267,3 +267,8 @@ def test_small_widget_with_a_container_name_does_not_hide_the_body():
 def test_method_is_recorded():
     assert extract_document(PAGES["ucap"].encode(), URL).method == "container+trafilatura"
     assert clean_plain_text("一、总体情况\n本年度主动公开信息100条。").method == "plain"
+
+
+def test_dates_inside_report_sentences_are_not_publication_dates():
+    doc = clean_plain_text("某县2023年政府信息公开工作年度报告\n本报告统计时间：2023年1月1日至2023年12月31日，数据来源：各单位报送。\n")
+    assert doc.published == "" and doc.source == ""

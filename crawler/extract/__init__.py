@@ -446,7 +446,8 @@ def clean_plain_text(text: str, url: str = "") -> Document:
         if len(crumbs) >= 2:
             doc.breadcrumb = crumbs
             break
-    _fill_from_text_head(doc, "\n".join(x for x in head if is_meta_line(x) or md._INLINE_FIELD.search(x)))
+    # only 来源/时间 header lines: a date inside a report sentence (统计时间：…) is not the publication date
+    _fill_from_text_head(doc, "\n".join(x for x in head if is_meta_line(x)))
     script = detect_script(text)
     probe = [to_simplified(x) for x in head] if script == "traditional" else head
     kept_head = [s for _, s in clean_lines(probe)]

@@ -135,7 +135,7 @@ _LABEL_RE = re.compile(
     + r")\s*[】\]]?\s*[:：]\s*(.*)$", re.S)
 _LABEL_NOCOLON = re.compile(r"^\s*(" + "|".join(sorted((re.escape(k) for k in _INDEX_LABELS), key=len, reverse=True))
                             + r")\s*$")
-_INLINE_FIELD = re.compile(
+INLINE_FIELD = re.compile(
     r"(信息来源|来源|來源|发布机构|发布时间|發布時間|发布日期|發布日期|发表时间|发稿时间|时间|時間|日期|作者|浏览次数|点击数|阅读次数)"
     r"\s*[:：]\s*")
 
@@ -216,7 +216,7 @@ def index_block(root: _Element) -> dict[str, str]:
 def fields_in_text(text: str) -> dict[str, str]:
     """来源 / 发布时间 / … values from a header line such as 来源：X 时间：2024-03-08 15:34."""
     out: dict[str, str] = {}
-    matches = list(_INLINE_FIELD.finditer(text))
+    matches = list(INLINE_FIELD.finditer(text))
     for k, m in enumerate(matches):
         end = matches[k + 1].start() if k + 1 < len(matches) else min(len(text), m.end() + 60)
         val = text[m.end():end].split("\n")[0].strip(" 　|｜[]【】")

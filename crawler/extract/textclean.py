@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from crawler.extract.chrome import is_block_head, is_chrome_line, is_list_like, strip_glued
-from crawler.extract.metadata import _INLINE_FIELD
+from crawler.extract.metadata import INLINE_FIELD
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
 _SENTENCE = re.compile(r"[。；！？，]|(?<=[\u4e00-\u9fff])[,;](?=[\u4e00-\u9fff])")
@@ -32,7 +32,7 @@ def is_meta_line(line: str) -> bool:
     s = line.strip()
     if len(s) > 120 or _SENTENCE.search(s.replace("，", "")):
         return False
-    fields = list(_INLINE_FIELD.finditer(s))
+    fields = list(INLINE_FIELD.finditer(s))
     if not fields or fields[0].start() > 2:
         return False
     # two fields (来源 + 时间) or a lone date/counter field
@@ -57,7 +57,7 @@ def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
             in_block = False
         if is_chrome_line(s) or is_meta_line(s):
             continue
-        kept.append((i, line.strip() if not line.lstrip().startswith("|") else line.strip()))
+        kept.append((i, s))
     return dedupe(kept)
 
 
