@@ -47,28 +47,59 @@ def test_schema_created_with_views(store_url: str) -> None:
         assert count(s, "schema_version") == SCHEMA_VERSION
 
 
-def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("from_version", range(1, SCHEMA_VERSION))
+def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from_version: int) -> None:
     text = report_text(3, 2022)
-    with open_store(store_url, archive_dir=str(tmp_path / "arc"), schema_version=1) as old:
-        assert old.schema_version() == 1
+    with open_store(store_url, archive_dir=str(tmp_path / "arc"), schema_version=from_version) as old:
+        assert old.schema_version() == from_version
         cols = {r[0] for r in old._q("SELECT * FROM reports WHERE 1 = 0").description}
-        assert "minhash" not in cols
-        old._q("INSERT INTO reports (dedup_key, text_sha256, url, body_sha256, created_at, updated_at, text, year, "
-               "agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               ("old|2022|annual", dedup.text_key(text), "http://old/1.html", "0" * 64, "2023-01-01", "2023-01-01",
-                text, 2022, "旧机关"))
-        old._q("INSERT INTO cells (report_id, key, value, origin) VALUES (1, 'requests.new.total', 7, 'table')")
+        if from_version == 1:  # no near-duplicate index yet: rows as version 1 wrote them
+            assert "minhash" not in cols
+            old._q("INSERT INTO reports (dedup_key, text_sha256, url, body_sha256, created_at, updated_at, text, "
+                   "year, agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   ("旧机关|2022|annual", dedup.text_key(text), "http://old/1.html", "0" * 64, "2023-01-01",
+                    "2023-01-01", text, 2022, "旧机关"))
+            old._q("INSERT INTO cells (report_id, key, value, origin) VALUES (1, 'requests.new.total', 7, 'table')")
+        else:
+            old.save(make_item("http://old/1.html", text, year=2022, agency="旧机关", tables={"requests.new.total": 7}))
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
         assert s.schema_version() == SCHEMA_VERSION
+        assert [r[0] for r in s._q("SELECT version FROM schema_version ORDER BY version")] == list(
+            range(1, SCHEMA_VERSION + 1))
         assert s._q("SELECT minhash IS NOT NULL FROM reports WHERE id = 1").fetchone()[0]
         assert count(s, "lsh") == dedup.BANDS
         assert next(s.reports())["cells"] == {"requests.new.total": 7}
+        for v in VIEW_NAMES:
+            s._q(f"SELECT * FROM {v}").fetchall()
         # the migrated index is live: a near copy with unknown agency joins the old report
         res = s.save(make_item("http://mirror/x.html", text + "\n主办单位：本站办公室 技术支持：大数据中心",
                                agency=None, year=2022))
         assert (res.status, res.report_id) == ("duplicate", 1)
         assert "near-duplicate" in res.dedup_reason
-        assert s._q("SELECT n_sources FROM report_overview WHERE id = 1").fetchone()[0] == 1
+        # and the logical key still is: the same agency and year from another portal
+        res = s.save(make_item("http://other/y.pdf", "附件：" + text[:200], year=2022, agency="旧机关", kind="pdf"))
+        assert (res.status, res.report_id) == ("duplicate", 1)
+
+
+def test_views_follow_their_definitions_and_check_across_years(store_url: str, tmp_path: Path) -> None:
+    with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
+        s.save(make_item("http://a/2022.html", report_text(91, 2022), year=2022,
+                         tables={"requests.carried_forward.total": 4, "active.normative.in_force": 30}))
+        s.save(make_item("http://a/2023.html", report_text(91, 2023), year=2023,
+                         tables={"requests.carried_over.total": 5, "active.normative.in_force": 33,
+                                 "active.normative.issued": 4, "active.normative.repealed": 1}))
+        rows = s._q("SELECT name, expected, actual, ok FROM cross_year_checks ORDER BY name").fetchall()
+        assert [(r[0], float(r[1]), float(r[2]), r[3]) for r in rows] == [
+            ("carried_over = previous carried_forward", 4.0, 5.0, 0),
+            ("normative in_force = previous in_force + issued - repealed", 33.0, 33.0, 1)]
+        assert s.stats()["cross_year_checks"] == {
+            "carried_over = previous carried_forward": {"pairs": 1, "ok": 0},
+            "normative in_force = previous in_force + issued - repealed": {"pairs": 1, "ok": 1}}
+        # a database whose views are out of date (older code wrote them) gets them rebuilt on open
+        s._q("DROP VIEW cross_year_checks")
+        s._q("UPDATE schema_meta SET value = 'old' WHERE key = 'views_sha256'")
+    with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
+        assert len(s._q("SELECT * FROM cross_year_checks").fetchall()) == 2
 
 
 def test_refetch_is_an_upsert_and_a_changed_page_is_a_revision(store_url: str, tmp_path: Path) -> None:

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
           f"revisions kept: {st['versions']}")
     print(f"checks: {st['checks_all_pass']} of {st['reports_with_checks']} reports with checks pass all"
           + (f" ({share:.1%})" if share is not None else ""))
+    for name, c in st["cross_year_checks"].items():
+        print(f"cross-year: {name}: {c['ok']} of {c['pairs']} agency-year pairs agree")
     for title, key in (("by year", "by_year"), ("by province", "by_province"), ("by template", "by_template")):
         print(f"\n{title}:")
         for k, n in st[key].items():

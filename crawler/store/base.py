@@ -171,10 +171,21 @@ class Store:
                     self._q("INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)",
                             (m.version, utcnow(), m.description))
                     applied = True
-            if applied and target >= schema.LATEST:
-                for stmt in schema.views():
-                    self._q(stmt)
+            if target >= schema.LATEST:
+                self._ensure_views(force=applied)
         return self.schema_version()
+
+    def _ensure_views(self, force: bool) -> None:
+        """(Re)create the views when a migration ran or their definitions changed in the code."""
+        stmts = schema.views()
+        digest = hashlib.sha256("\n".join(stmts).encode("utf-8")).hexdigest()
+        row = self._q("SELECT value FROM schema_meta WHERE key = 'views_sha256'").fetchone()
+        if not force and row is not None and row[0] == digest:
+            return
+        for stmt in stmts:
+            self._q(stmt)
+        self._q("INSERT INTO schema_meta (key, value) VALUES ('views_sha256', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (digest,))
 
     def _migration_lock(self) -> None:
         """Backends that allow concurrent openers serialise migrations here."""
@@ -609,6 +620,8 @@ class Store:
             "by_year": grouped("year"), "by_province": grouped("province"), "by_template": grouped("template"),
             "reports_with_checks": with_checks, "checks_all_pass": passing,
             "checks_pass_share": round(passing / with_checks, 4) if with_checks else None,
+            "cross_year_checks": {name: {"pairs": int(n), "ok": int(ok or 0)} for name, n, ok in self._q(
+                "SELECT name, COUNT(*), SUM(ok) FROM cross_year_checks GROUP BY name ORDER BY name")},
         }
 
     # ---- reparse ------------------------------------------------------------------------------

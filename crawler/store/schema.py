@@ -164,9 +164,15 @@ def _backfill_minhash(store: Any) -> None:
         store._index_near(rid, text or "")
 
 
+_V3 = [
+    # small key/value facts about the database itself (e.g. which view definitions it carries)
+    "CREATE TABLE schema_meta (key TEXT PRIMARY KEY, value TEXT)",
+]
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "reports, sources, seen, cells, checks, warnings, runs, versions", _V1),
     Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
+    Migration(3, "schema_meta; views are recreated when their definitions change", _V3),
 ]
 LATEST = MIGRATIONS[-1].version
 
@@ -188,7 +194,7 @@ WIDE_KEYS = [
     "active.fees.amount_yuan",
 ]
 
-VIEW_NAMES = ["report_overview", "report_sources", "failed_checks", "cells_wide"]
+VIEW_NAMES = ["report_overview", "report_sources", "failed_checks", "cells_wide", "cross_year_checks"]
 
 
 def views() -> list[str]:
@@ -219,6 +225,27 @@ def views() -> list[str]:
 {pivot}
         FROM reports r LEFT JOIN cells c ON c.report_id = r.id
         GROUP BY r.id, r.year, r.agency, r.province""",
+        # the soft cross-report checks of the format: they need last year's report of the same agency
+        """CREATE VIEW cross_year_checks AS
+        SELECT r.id AS report_id, r.agency, r.year, p.id AS previous_report_id,
+               'carried_over = previous carried_forward' AS name,
+               pc.value AS expected, c.value AS actual,
+               CASE WHEN c.value = pc.value THEN 1 ELSE 0 END AS ok
+        FROM reports r
+        JOIN reports p ON p.agency = r.agency AND p.kind = r.kind AND p.year = r.year - 1
+        JOIN cells c ON c.report_id = r.id AND c.key = 'requests.carried_over.total'
+        JOIN cells pc ON pc.report_id = p.id AND pc.key = 'requests.carried_forward.total'
+        UNION ALL
+        SELECT r.id, r.agency, r.year, p.id,
+               'normative in_force = previous in_force + issued - repealed',
+               pf.value + iss.value - rep.value, f.value,
+               CASE WHEN f.value = pf.value + iss.value - rep.value THEN 1 ELSE 0 END
+        FROM reports r
+        JOIN reports p ON p.agency = r.agency AND p.kind = r.kind AND p.year = r.year - 1
+        JOIN cells f ON f.report_id = r.id AND f.key = 'active.normative.in_force'
+        JOIN cells iss ON iss.report_id = r.id AND iss.key = 'active.normative.issued'
+        JOIN cells rep ON rep.report_id = r.id AND rep.key = 'active.normative.repealed'
+        JOIN cells pf ON pf.report_id = p.id AND pf.key = 'active.normative.in_force'""",
     ]
 
 
