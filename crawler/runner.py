@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 # Exit codes of `zwgk crawl` (documented in README.md).
@@ -57,6 +61,55 @@ class _NoTraceback(logging.Filter):
         return True
 
 
+JOB_FILE = "zwgk-job.json"
+# What Scrapy keeps in JOBDIR: the dupefilter's fingerprints, the disk queues, the spider state.
+_SCRAPY_JOB_STATE = ("requests.seen", "requests.queue", "spider.state")
+
+
+def prepare_jobdir(jobdir: str) -> dict[str, Any]:
+    """Open a job directory; returns the ZWGK_JOB_* settings for the spider.
+
+    Scrapy writes its disk queue's index only on a clean shutdown, while its dupefilter writes every
+    fingerprint at once: after SIGKILL a restart would find an empty queue and a dupefilter hiding
+    every lost request. So the job state says whether the last process closed cleanly ("paused":
+    Scrapy's state is valid and used) or not ("running": Scrapy's state is dropped and the job is
+    re-walked from its start pages, skipping what the store has fetched since the job started).
+    A finished job's directory starts a new job.
+    """
+    path = Path(jobdir)
+    path.mkdir(parents=True, exist_ok=True)
+    state_file = path / JOB_FILE
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = None
+    resumed = isinstance(state, dict) and state.get("state") in ("running", "paused") and bool(state.get("started"))
+    if not resumed or state.get("state") == "running":  # type: ignore[union-attr]
+        for name in _SCRAPY_JOB_STATE:
+            p = path / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+    if not resumed:
+        state = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "runs": 0}
+    assert isinstance(state, dict)
+    state.update(state="running", runs=int(state.get("runs", 0)) + 1)
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    return {"ZWGK_JOB_STARTED": state["started"], "ZWGK_JOB_RESUMED": resumed}
+
+
+def finish_jobdir(jobdir: str, finish_reason: str) -> None:
+    """Record how the process ended: "finished" ends the job, anything else (Ctrl-C) pauses it."""
+    state_file = Path(jobdir) / JOB_FILE
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    state["state"] = "finished" if finish_reason == "finished" else "paused"
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+
+
 def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> CrawlOutcome:
     """Crawl with the portal spider until done; returns per-portal results."""
     from scrapy.crawler import AsyncCrawlerProcess
@@ -64,6 +117,9 @@ def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> Crawl
     from pipelines.portalstats import PortalStats
     from spiders.portal import PortalSpider
 
+    jobdir = str(overrides.get("JOBDIR") or "")
+    if jobdir:
+        overrides = {**overrides, **prepare_jobdir(jobdir)}
     settings = project_settings(overrides)
     # robots.txt fetch failures are logged with a traceback by Scrapy; the per-portal summary
     # already says what failed.
@@ -73,13 +129,15 @@ def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> Crawl
     started = time.monotonic()
     process.crawl(crawler, **spider_kwargs)
     process.start()
+    if jobdir:
+        finish_jobdir(jobdir, str(crawler.stats.get_value("finish_reason") or ""))
     stats = PortalStats.of(crawler)
     return CrawlOutcome(portals=stats.as_dict(), totals=stats.totals(), seconds=time.monotonic() - started)
 
 
 def print_summary(outcome: CrawlOutcome, out: Any = sys.stderr) -> None:
     """Per-portal table, then what failed and why."""
-    cols = ("pages", "new", "changed", "unchanged", "duplicate", "not_report", "errors", "blocked")
+    cols = ("pages", "new", "changed", "unchanged", "duplicate", "not_report", "failed", "errors", "blocked")
     print(f"{'portal':32} {'status':8} " + " ".join(f"{c:>9}" for c in cols), file=out)
     for name, p in outcome.portals.items():
         c = p["counts"]
@@ -93,6 +151,6 @@ def print_summary(outcome: CrawlOutcome, out: Any = sys.stderr) -> None:
         f"done in {outcome.seconds:.1f}s: {t.get('pages', 0)} pages fetched, "
         f"{t.get('new', 0) + t.get('changed', 0)} reports stored "
         f"({t.get('new', 0)} new, {t.get('changed', 0)} changed, {t.get('unchanged', 0)} unchanged, "
-        f"{t.get('duplicate', 0)} duplicate sources)",
+        f"{t.get('duplicate', 0)} duplicate sources, {t.get('failed', 0)} failed)",
         file=out,
     )

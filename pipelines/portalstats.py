@@ -9,7 +9,12 @@ _MAX_MESSAGES = 20  # per portal and kind: enough to say what failed without flo
 
 
 class PortalStats:
-    """Pages, reports (new/changed/unchanged/duplicate), errors, blocks, warnings per portal."""
+    """Pages, reports (new/changed/unchanged/duplicate), errors, blocks, warnings per portal.
+
+    pages counts responses with content (blocked answers are counted as blocked, not as pages);
+    failed counts report pages and attachments that could not be fetched; unparsed counts files that
+    were stored as sources but could not be read as reports (they are not in new/changed).
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -56,6 +61,13 @@ class PortalStats:
         self.count(portal, "warnings")
         self._message(portal, "warnings", message)
 
+    def unparsed(self, portal: str, store_status: str, message: str) -> None:
+        """A stored source the parser could not read: move it from new/changed to unparsed, with why."""
+        if store_status in ("new", "changed") and self.portal(portal)["counts"].get(store_status, 0) > 0:
+            self.count(portal, store_status, -1)
+        self.count(portal, "unparsed")
+        self.warn(portal, message)
+
     def totals(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
         for p in self.portals.values():
@@ -66,8 +78,7 @@ class PortalStats:
     def status(self, portal: str) -> str:
         """ok, blocked or failed: failed when nothing at all could be fetched from the portal."""
         c = self.portal(portal)["counts"]
-        fetched = c.get("pages", 0) - c.get("blocked", 0)
-        if fetched > 0:
+        if c.get("pages", 0) > 0 or c.get("unchanged", 0) > 0:
             return "ok"
         return "blocked" if c.get("blocked") else "failed"
 

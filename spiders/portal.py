@@ -6,26 +6,39 @@ crawler.routing; extraction and parsing happen in the item pipelines.
 
     scrapy crawl portal -a url=https://www.example.gov.cn/zwgk/zfxxgknb/index.html
     scrapy crawl portal -a seeds=seeds/portals.yaml
+    scrapy crawl portal -a seeds=seeds/demo.yaml -a tokens=demo=http://127.0.0.1:8123
+
+Incremental runs and resumed jobs both lean on the store's seen table: a URL seen before this job
+started is "known" (conditional request; a list page of only known reports ends its column's
+paging), a URL seen since the job started is "done" (not requested again after a restart).
+Requests carry only picklable / JSON-able data and spider-method callbacks, so JOBDIR and the
+Redis queue can serialise them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.challenge import detect_block
-from crawler.discovery import find_columns, is_annual_report_column
+from crawler.discovery import find_columns, is_annual_report_column, site_key
 from crawler.items import ReportItem
 from crawler.paging import ListPage, RequestSpec, analyse_list_page, parse_api_response
+from crawler.report.detect import title_year
 from crawler.routing import content_kind, is_attachment_url, link_decision
 from crawler.seeds import Seed, load_seeds
+from crawler.store import SeenInfo
+from pipelines.downloader import host_allowed
 from pipelines.portalstats import PortalStats
 from pipelines.store import shared_store
 
@@ -33,6 +46,7 @@ from pipelines.store import shared_store
 # that links attachments is a wrapper ("附件：某某2023年报.pdf"): the attachment is the report. A
 # report written out in HTML is far longer: its tables' labels alone run past 1,500 characters.
 _WRAPPER_TEXT_CHARS = 1500
+_TOKEN_LEFT = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -43,28 +57,75 @@ def _headers(response: Response) -> dict[str, str]:
     return out
 
 
+def _when(value: str | None) -> datetime | None:
+    """A stored timestamp ('…Z' or '…+00:00') as an aware datetime; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def parse_tokens(spec: str) -> dict[str, str]:
+    """'demo=http://127.0.0.1:8123,x=http://…' -> {'demo': 'http://127.0.0.1:8123', 'x': …}."""
+    out: dict[str, str] = {}
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"token wants NAME=VALUE, got {part!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
 class PortalSpider(scrapy.Spider):
     """Crawl one or more portals for 政府信息公开工作年度报告."""
 
     name = "portal"
-    custom_settings: dict[str, Any] = {}
+    custom_settings: dict[str, Any] = {
+        "DOWNLOADER_MIDDLEWARES": {
+            # Scrapy retries at once; ours waits with exponential backoff (and honours Retry-After).
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "pipelines.downloader.BackoffRetryMiddleware": 550,
+            # Right after Scrapy's offsite check (50), before robots.txt is fetched for a foreign host.
+            "pipelines.downloader.PortalOffsiteMiddleware": 55,
+        },
+    }
 
-    def __init__(self, url: str = "", seeds: str = "", name: str = "", **kwargs: Any) -> None:
+    def __init__(self, url: str = "", seeds: str = "", name: str = "", tokens: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seed_list: list[Seed] = []
         if seeds:
-            self.seed_list.extend(load_seeds([p for p in seeds.split(",") if p]))
+            self.seed_list.extend(load_seeds([p for p in seeds.split(",") if p], tokens=parse_tokens(tokens)))
         for u in (p.strip() for p in url.split(",")):
             if u:
                 host = urlsplit(u).hostname or u
-                self.seed_list.append(Seed(name=name or host, start_urls=[u], allowed_domains=[host]))
+                # The whole site (x.gov.cn for www.x.gov.cn): a portal's columns often live on xxgk.x.gov.cn.
+                self.seed_list.append(Seed(name=name or host, start_urls=[u], allowed_domains=[site_key(host)]))
         if not self.seed_list:
             raise ValueError("portal spider needs -a url=URL or -a seeds=PATH")
-        domains: set[str] = set()
+        self.domains_by_portal: dict[str, list[str]] = {}
         for s in self.seed_list:
-            domains.update(s.allowed_domains)
-        # OffsiteMiddleware keeps redirects and links inside the portals' domains.
-        self.allowed_domains = sorted(domains)
+            for u in s.start_urls + s.guessed_urls:
+                if _TOKEN_LEFT.search(u):
+                    raise ValueError(f"seed {s.name!r}: unresolved token in {u} (pass --token NAME=URL)")
+            domains = list(s.allowed_domains) or [site_key(urlsplit(u).hostname or "") for u in s.start_urls]
+            self.domains_by_portal.setdefault(s.name, []).extend(domains)
+        # Scrapy's OffsiteMiddleware keeps links inside the union; PortalOffsiteMiddleware keeps each
+        # request (redirects included) inside its own portal's domains.
+        self.allowed_domains = sorted({d for ds in self.domains_by_portal.values() for d in ds})
+        self.since_year = 0
+        self.max_depth = 3
+        self.incremental = True
+        self.max_pages = 0
+        self.job_started = datetime.now(UTC).replace(microsecond=0)
+        self.resumed = False
+        self.scheduled: dict[str, int] = {}
+        # wrapper page URL -> attachments still pending, its validators, and whether all went well
+        self.wrappers: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -74,10 +135,29 @@ class PortalSpider(scrapy.Spider):
         spider.max_depth = settings.getint("ZWGK_DISCOVERY_DEPTH")
         spider.incremental = settings.getbool("ZWGK_INCREMENTAL")
         spider.max_pages = settings.getint("ZWGK_MAX_PAGES")
-        spider.scheduled: dict[str, int] = {}
+        started = _when(settings.get("ZWGK_JOB_STARTED"))
+        if started is not None:
+            spider.job_started = started.replace(microsecond=0)
+        spider.resumed = settings.getbool("ZWGK_JOB_RESUMED")
         spider.stats = PortalStats.of(crawler)
         spider.store = shared_store(crawler)
+        crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_request_scheduled, signal=signals.request_scheduled)
         return spider
+
+    def portal_domains(self, portal: str) -> list[str]:
+        """Allowed domains of one portal (PortalOffsiteMiddleware); the union for unknown names."""
+        return self.domains_by_portal.get(portal) or self.allowed_domains
+
+    def _on_site(self, portal: str, url: str) -> bool:
+        """A link inside the portal's domains; others are noted, not requested (and not errors)."""
+        if host_allowed(urlsplit(url).hostname or "", self.portal_domains(portal)):
+            return True
+        self.stats.note(portal, "offsite_links")
+        return False
 
     async def start(self) -> AsyncIterator[Any]:
         distributed = bool(self.settings.get("ZWGK_REDIS_URL"))
@@ -85,28 +165,42 @@ class PortalSpider(scrapy.Spider):
             self.stats.portal(seed.name)
             if distributed:
                 continue  # work comes from the shared Redis queue (`zwgk enqueue`)
-            for url in seed.start_urls:
+            if self.resumed:
+                self.stats.note(seed.name, "resumed")
+            for url, guessed in [(u, False) for u in seed.start_urls] + [(u, True) for u in seed.guessed_urls]:
+                meta: dict[str, Any] = {"portal": seed.name}
+                if guessed:
+                    meta["guessed"] = True  # derived from a URL pattern: its failure is no portal error
                 yield Request(
                     url,
                     callback=self.parse_list,
                     errback=self.on_error,
                     cb_kwargs={"portal": seed.name, "depth": 0},
-                    meta={"portal": seed.name},
-                    dont_filter=True,
+                    meta=meta,
+                    dont_filter=True,  # a resumed job starts from its start pages again
                 )
 
     # --- list pages ---------------------------------------------------------------------------
 
     def parse_list(self, response: Response, portal: str, depth: int) -> Iterable[Any]:
-        self.stats.page(portal)
         if self._blocked(response, portal) or not isinstance(response, TextResponse):
             return
+        self.stats.page(portal)
         page = analyse_list_page(response.url, response.text)
-        in_column = is_annual_report_column(response.url, self._page_title(response))
+        title = self._page_title(response)
+        in_column = is_annual_report_column(response.url, title)
+        candidates = [lk for lk in page.items if link_decision(lk.text, self.since_year, in_column) != "skip"]
+        if not candidates and link_decision(title, self.since_year) == "report":
+            # A report page reached as a start URL (seeds often hold one) or as a column link: store
+            # it, and still look around it for its column.
+            self.stats.note(portal, "start_was_report")
+            yield from self._article(response, portal, "", "", "report", {})
         yield from self._follow_list(response, portal, depth, page, in_column)
         if depth < self.max_depth:
             # Department and town columns hang off the directory pages: look for more columns.
             for link in find_columns(response.url, response.text):
+                if not self._on_site(portal, link.url):
+                    continue
                 if not self._within_budget(portal):
                     break
                 yield response.follow(
@@ -118,9 +212,9 @@ class PortalSpider(scrapy.Spider):
                 )
 
     def parse_api(self, response: Response, portal: str, depth: int, kind: str, request_body: str) -> Iterable[Any]:
-        self.stats.page(portal)
         if self._blocked(response, portal):
             return
+        self.stats.page(portal)
         page = parse_api_response(kind, response.url, response.body, request_body)
         yield from self._follow_list(response, portal, depth, page, in_column=True)
 
@@ -133,60 +227,87 @@ class PortalSpider(scrapy.Spider):
         followed = 0
         for link in page.items:
             decision = link_decision(link.text, self.since_year, in_report_column=in_column)
-            if decision == "skip":
+            if decision == "skip" or not self._on_site(portal, link.url):
                 continue
             followed += 1
-            if self.incremental and self.store.seen(link.url) is not None:
+            seen = self.store.seen(link.url)
+            if seen is not None and not self._done_this_job(seen):
                 known += 1
             if self._within_budget(portal):
-                yield self._article_request(link.url, portal, link.text, response.url, decision)
+                request = self._article_request(link.url, portal, link.text, response.url, decision, seen=seen)
+                if request is not None:
+                    yield request
         if self.incremental and followed and known == followed:
-            # Every report on this page is known: older pages hold nothing new.
+            # Every report on this page was known before this job: older pages hold nothing new.
             self.stats.note(portal, "paging_stopped_known")
             return
+        if self.since_year and page.items and all(self._older_than_since(lk.text, lk.date) for lk in page.items):
+            # Columns list the newest first: a page of only older items ends the --since crawl.
+            self.stats.note(portal, "paging_stopped_since")
+            return
         for spec in page.next:
-            if self._within_budget(portal):
+            if self._on_site(portal, spec.url) and self._within_budget(portal):
                 yield self._list_request(spec, portal, depth)
 
+    def _older_than_since(self, text: str, date: str) -> bool:
+        year = title_year(text or "")
+        if year is not None:
+            return year < self.since_year
+        # A report of year Y is published in Y+1 at the earliest: published before `since` is older.
+        return bool(re.match(r"\d{4}", date or "")) and int(date[:4]) < self.since_year
+
     def _list_request(self, spec: RequestSpec, portal: str, depth: int) -> Request:
-        if spec.kind.startswith("api:"):
-            return Request(
-                spec.url,
-                method=spec.method,
-                body=spec.body or None,
-                headers=spec.headers or None,
-                callback=self.parse_api,
-                errback=self.on_error,
-                cb_kwargs={"portal": portal, "depth": depth, "kind": spec.kind, "request_body": spec.body},
-                meta={"portal": portal},
-            )
+        api = spec.kind.startswith("api:")
+        cb_kwargs: dict[str, Any] = {"portal": portal, "depth": depth}
+        if api:
+            cb_kwargs.update(kind=spec.kind, request_body=spec.body)
         return Request(
             spec.url,
             method=spec.method,
             body=spec.body or None,
             headers=spec.headers or None,
-            callback=self.parse_list,
+            callback=self.parse_api if api else self.parse_list,
             errback=self.on_error,
-            cb_kwargs={"portal": portal, "depth": depth},
+            cb_kwargs=cb_kwargs,
             meta={"portal": portal},
         )
 
     # --- articles and attachments -------------------------------------------------------------
 
+    def _done_this_job(self, seen: SeenInfo) -> bool:
+        """Fetched (stored, or judged not a report) since this job started: a resumed job skips it."""
+        when = _when(seen.fetched_at)
+        return when is not None and when >= self.job_started
+
     def _article_request(
-        self, url: str, portal: str, link_text: str, referer: str, decision: str, context: dict | None = None
-    ) -> Request:
-        headers: dict[str, str] = {}
-        meta: dict[str, Any] = {"portal": portal}
-        if self.incremental:
+        self,
+        url: str,
+        portal: str,
+        link_text: str,
+        referer: str,
+        decision: str,
+        context: dict | None = None,
+        *,
+        seen: SeenInfo | None = None,
+        wrapper: str = "",
+    ) -> Request | None:
+        """The request for a report page or attachment; None when this job already fetched it."""
+        if seen is None:
             seen = self.store.seen(url)
-            if seen is not None:
-                if seen.etag:
-                    headers["If-None-Match"] = seen.etag
-                if seen.last_modified:
-                    headers["If-Modified-Since"] = seen.last_modified
-                if headers:
-                    meta["handle_httpstatus_list"] = [304]
+        if seen is not None and self._done_this_job(seen):
+            self.stats.note(portal, "done_earlier_in_job")
+            return None
+        headers: dict[str, str] = {}
+        meta: dict[str, Any] = {"portal": portal, "article": True}
+        if wrapper:
+            meta["wrapper"] = wrapper
+        if self.incremental and seen is not None and (seen.http_status or 200) < 300:
+            if seen.etag:
+                headers["If-None-Match"] = seen.etag
+            if seen.last_modified:
+                headers["If-Modified-Since"] = seen.last_modified
+            if headers:
+                meta["handle_httpstatus_list"] = [304]
         return Request(
             url,
             callback=self.parse_article,
@@ -205,12 +326,25 @@ class PortalSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, portal: str, link_text: str, referer: str, decision: str, context: dict
     ) -> Iterable[Any]:
-        self.stats.page(portal)
         if response.status == 304:
             self.stats.count(portal, "unchanged")
+            self._confirm_seen(response)
+            self._settle(response.meta, ok=True)
             return
         if self._blocked(response, portal):
+            self._settle(response.meta, ok=False)
             return
+        self.stats.page(portal)
+        yielded = False
+        for out in self._article(response, portal, link_text, referer, decision, context):
+            yielded = yielded or isinstance(out, ReportItem)
+            yield out
+        if not yielded:
+            self._settle(response.meta, ok=True)
+
+    def _article(
+        self, response: Response, portal: str, link_text: str, referer: str, decision: str, context: dict
+    ) -> Iterable[Any]:
         kind = content_kind(response.url, _headers(response).get("content-type", ""), response.body[:8])
         if kind != "html" or not isinstance(response, TextResponse):
             yield self._item(response, portal, link_text, referer, kind, context)
@@ -218,6 +352,7 @@ class PortalSpider(scrapy.Spider):
         title = self._page_title(response)
         if decision == "maybe" and link_decision(title, self.since_year) != "report":
             self.stats.count(portal, "not_report")
+            self._mark_seen(response)  # the next run asks conditionally instead of downloading it again
             return
         attachments = [
             (response.urljoin(a.attrib.get("href", "")), " ".join(a.css("::text").getall()).strip())
@@ -226,11 +361,25 @@ class PortalSpider(scrapy.Spider):
         ]
         ctx = {"title": title, "page_url": response.url, "meta": self._meta_tags(response)}
         wrapper = bool(attachments) and self._body_chars(response) < _WRAPPER_TEXT_CHARS
-        for url, text in attachments:
+        requests: list[Request] = []
+        for url, text in dict(attachments).items():
             # On a wrapper every attachment may be the report; on a full report page only those
             # named like a report (the same report as PDF; the store merges the two sources).
-            if (wrapper or link_decision(text, self.since_year) == "report") and self._within_budget(portal):
-                yield self._article_request(url, portal, text or title, response.url, "report", ctx)
+            wanted = wrapper or link_decision(text, self.since_year) == "report"
+            if wanted and self._on_site(portal, url) and self._within_budget(portal):
+                req = self._article_request(
+                    url, portal, text or title, response.url, "report", ctx, wrapper=response.url if wrapper else ""
+                )
+                if req is not None:
+                    requests.append(req)
+        if wrapper:
+            # The wrapper page itself is marked seen once all its attachments are stored, so that a
+            # later run asks for it conditionally, and a run killed in between fetches it again.
+            if requests:
+                self.wrappers[response.url] = {"pending": len(requests), "ok": True, **self._validators(response)}
+            else:
+                self._mark_seen(response)
+        yield from requests
         if not wrapper:
             yield self._item(response, portal, link_text or title, referer, "html", context)
 
@@ -252,6 +401,80 @@ class PortalSpider(scrapy.Spider):
             kind=kind,
             context=context,
         )
+
+    # --- the seen table and wrapper pages -----------------------------------------------------
+
+    @staticmethod
+    def _validators(response: Response) -> dict[str, Any]:
+        h = _headers(response)
+        return {
+            "etag": h.get("etag") or None,
+            "last_modified": h.get("last-modified") or None,
+            "body_sha256": hashlib.sha256(response.body).hexdigest(),
+            "status": response.status,
+        }
+
+    def _mark_seen(self, response: Response) -> None:
+        self.store.mark_seen(response.url, **self._validators(response))
+
+    def _confirm_seen(self, response: Response) -> None:
+        """A 304: the stored copy is current; record when that was confirmed (and any new validators)."""
+        seen = self.store.seen(response.url)
+        if seen is None:
+            return
+        h = _headers(response)
+        self.store.mark_seen(
+            response.url,
+            etag=h.get("etag") or seen.etag,
+            last_modified=h.get("last-modified") or seen.last_modified,
+            body_sha256=seen.body_sha256,
+            status=seen.http_status,
+        )
+
+    def _settle(self, meta: dict[str, Any], ok: bool) -> None:
+        """One attachment of a wrapper page is finished; the last one marks the wrapper seen."""
+        url = meta.get("wrapper")
+        state = self.wrappers.get(url) if url else None
+        if state is None:
+            return
+        state["pending"] -= 1
+        state["ok"] = state["ok"] and ok
+        if state["pending"] > 0:
+            return
+        del self.wrappers[url]
+        if state["ok"]:  # a failed attachment leaves the wrapper unseen: the next run tries again
+            self.store.mark_seen(
+                url,
+                etag=state["etag"],
+                last_modified=state["last_modified"],
+                body_sha256=state["body_sha256"],
+                status=state["status"],
+            )
+
+    def on_item_scraped(self, item: Any, response: Response, spider: Any = None) -> None:
+        if isinstance(item, ReportItem) and item.report is None:
+            # Stored as a source, but nothing could be read (legacy .doc, a broken file): not a report.
+            self.stats.unparsed(item.portal, item.store_status, f"{item.url}: {'; '.join(item.warnings)[:300]}")
+        if response is not None:
+            self._settle(response.meta, ok=True)
+
+    def on_item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Any = None) -> None:
+        if isinstance(item, ReportItem) and item.status == 200:
+            # Judged not a report: remember it so that the next run asks conditionally.
+            h = item.headers
+            self.store.mark_seen(
+                item.url, etag=h.get("etag") or None, last_modified=h.get("last-modified") or None,
+                body_sha256=item.body_sha256 or None, status=item.status,
+            )
+        if response is not None:
+            self._settle(response.meta, ok=True)
+
+    def on_item_error(self, item: Any, response: Response, failure: Failure, spider: Any = None) -> None:
+        portal = getattr(item, "portal", "") or (response.meta.get("portal", "?") if response is not None else "?")
+        self.stats.error(portal, f"{getattr(item, 'url', '?')}: pipeline error: {failure.getErrorMessage()}")
+        self.stats.count(portal, "failed")
+        if response is not None:
+            self._settle(response.meta, ok=False)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -300,7 +523,58 @@ class PortalSpider(scrapy.Spider):
         ).getall()
         return sum(len(t.strip()) for t in texts)
 
+    def on_request_scheduled(self, request: Request, spider: Any = None) -> None:
+        """Refuse a redirect out of its portal's domains, and record it (Scrapy's offsite check is silent).
+
+        Raising IgnoreRequest here drops the request before it is queued, as Scrapy's own check does;
+        unlike that check, dont_filter (start and retried requests, and their redirects) is no way out.
+        """
+        via = request.meta.get("redirect_urls") or []
+        if not via:
+            return
+        portal = request.meta.get("portal", "?")
+        host = urlsplit(request.url).hostname or ""
+        if host_allowed(host, self.portal_domains(portal)):
+            return
+        self.stats.error(portal, f"{via[0]}: off-domain redirect to {host} not followed ({request.url})")
+        if request.meta.get("article"):
+            self.stats.count(portal, "failed")
+        self._settle(request.meta, ok=False)
+        raise IgnoreRequest(f"off-domain redirect to {host}")
+
+    def on_request_dropped(self, request: Request, spider: Any = None) -> None:
+        """The scheduler dropped a request as a duplicate: silent for links, an error for a redirect loop."""
+        via = request.meta.get("redirect_urls") or []
+        if not via:
+            return
+        portal = request.meta.get("portal", "?")
+        if request.url in via:
+            self.stats.error(portal, f"{via[0]}: redirect loop ({' -> '.join([*via, request.url])[:300]})")
+            if request.meta.get("article"):
+                self.stats.count(portal, "failed")
+            self._settle(request.meta, ok=False)
+        else:
+            self.stats.note(portal, "redirect_to_known_url")
+            self._settle(request.meta, ok=True)
+
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        portal = request.meta.get("portal", "?")
-        self.stats.error(portal, f"{request.url}: {failure.getErrorMessage() or failure.type.__name__}")
+        meta = request.meta
+        portal = meta.get("portal", "?")
+        response = getattr(failure.value, "response", None)
+        if isinstance(response, Response):
+            # An HTTP error status (HttpError): a WAF answers 412/521 with a challenge, not content.
+            if self._blocked(response, portal):
+                self._settle(meta, ok=False)
+                return
+            message = f"HTTP {response.status}"
+        else:
+            message = failure.getErrorMessage() or failure.type.__name__
+        if meta.get("guessed"):
+            self.stats.warn(portal, f"guessed URL {request.url} failed: {message}")
+            self.stats.note(portal, "guess_failed")
+        else:
+            self.stats.error(portal, f"{request.url}: {message}")
+            if meta.get("article"):
+                self.stats.count(portal, "failed")
+        self._settle(meta, ok=False)

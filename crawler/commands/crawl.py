@@ -25,6 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", action="append", default=[], help="a column or portal start URL (repeatable)")
     parser.add_argument("--seeds", action="append", default=[], help="seed file(s) (YAML, see seeds/README.md)")
     parser.add_argument("--name", default="", help="portal name for --url (default: its host)")
+    parser.add_argument(
+        "--token", action="append", default=[], metavar="NAME=URL",
+        help="fill {NAME} in seed files (e.g. --token demo=http://127.0.0.1:8123 for seeds/demo.yaml)",
+    )
     parser.add_argument("--since", type=int, default=0, metavar="YEAR", help="only reports of YEAR or later")
     parser.add_argument("--max-pages", type=int, default=0, help="page budget per portal (0 = none)")
     parser.add_argument("--depth", type=int, help="column discovery depth from the start page")
@@ -72,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
         overrides = settings_from_args(args)
         if args.seeds:
             from crawler.seeds import load_seeds
+            from spiders.portal import parse_tokens
 
-            load_seeds(args.seeds)  # fail early, with the file named, before Scrapy starts
+            load_seeds(args.seeds, tokens=parse_tokens(",".join(args.token)))  # fail early, naming the file
         redis_url = project_settings(overrides).get("ZWGK_REDIS_URL")  # checks distributed settings
         if redis_url:
             from crawler.distributed import check_redis
@@ -82,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"zwgk crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    kwargs = {"url": ",".join(args.url), "seeds": ",".join(args.seeds), "name": args.name}
+    kwargs = {"url": ",".join(args.url), "seeds": ",".join(args.seeds), "name": args.name,
+              "tokens": ",".join(args.token)}
     outcome = run_crawl(kwargs, overrides)
     print_summary(outcome)
     code = outcome.exit_code
