@@ -68,6 +68,11 @@ def table_grid(table: _Element) -> Grid:
     return [[grid.get((i, j), "") for j in range(width)] for i in range(height)]
 
 
+# Public names for the row and span rules (render.py writes table text with the same rules).
+own_rows = _own_rows
+cell_span = _span
+
+
 def grids_from_element(root: _Element) -> list[Grid]:
     """Every table under root (nested tables included), outermost first, as grids."""
     return [g for t in root.iter("table") if (g := table_grid(t))]

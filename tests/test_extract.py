@@ -18,14 +18,34 @@ BODY = """<p>　　根据《中华人民共和国政府信息公开条例》（�
 <tr><td>1</td><td>2</td><td>3</td></tr>
 <tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr></table>
 <p>六、其他需要报告的事项</p><p>　　本年度共收取信息处理费0元。</p>"""
-NAV = ('<div class="head"><ul class="mainNav"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li>'
-       '<li><a href="/hdjl/">互动交流</a></li><li><a href="/bsfw/">办事服务</a></li></ul></div>')
-FOOT = ('<div class="bottom_bg"><p>主办单位：某某县人民政府办公室  承办单位：某某县大数据中心</p>'
-        '<p>网站标识码：3411220001  皖ICP备05001234号-1  皖公网安备 34112202000123号</p>'
-        '<p>地址：某某县政务中心 邮编：239000</p></div>')
+NAV = (
+    '<div class="head"><ul class="mainNav"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li>'
+    '<li><a href="/hdjl/">互动交流</a></li><li><a href="/bsfw/">办事服务</a></li></ul></div>'
+)
+FOOT = (
+    '<div class="bottom_bg"><p>主办单位：某某县人民政府办公室  承办单位：某某县大数据中心</p>'
+    "<p>网站标识码：3411220001  皖ICP备05001234号-1  皖公网安备 34112202000123号</p>"
+    "<p>地址：某某县政务中心 邮编：239000</p></div>"
+)
 TITLE = "某某县人民政府2022年政府信息公开工作年度报告"
-CHROME = ["首页 >", "政务公开 >", "浏览次数", "字体", "打印", "关闭", "相关链接", "2021年政府信息公开工作年度报告",
-          "主办单位", "网站标识码", "ICP备", "公网安备", "邮编", "分享到", "扫一扫", "互动交流"]
+CHROME = [
+    "首页 >",
+    "政务公开 >",
+    "浏览次数",
+    "字体",
+    "打印",
+    "关闭",
+    "相关链接",
+    "2021年政府信息公开工作年度报告",
+    "主办单位",
+    "网站标识码",
+    "ICP备",
+    "公网安备",
+    "邮编",
+    "分享到",
+    "扫一扫",
+    "互动交流",
+]
 URL = "https://www.example.gov.cn/zwgk/nb/202301/t20230118_1.html"
 
 PAGES = {
@@ -75,22 +95,36 @@ def test_unseen_cms_styles(name: str):
     assert doc.title == TITLE
     assert doc.published.startswith("2023-01-18")
     assert doc.source in ("县政府办", "某某县人民政府办公室")
-    for s in ("根据《中华人民共和国政府信息公开条例》", "全年主动公开政府信息2156条", "本年度共收取信息处理费0元"):
+    for s in (
+        "根据《中华人民共和国政府信息公开条例》",
+        "全年主动公开政府信息2156条",
+        "本年度共收取信息处理费0元",
+    ):
         assert doc.text.count(s) == 1, (name, s)
     for s in CHROME:
         assert s not in doc.text, (name, s)
     assert doc.text.count("一、总体情况") == 1
     # the table: grid with the rowspan expanded, cells in the text
-    assert doc.tables == [[["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
-                           ["信息内容", "1", "2", "3"], ["规章", "0", "0", "0"]]]
+    assert doc.tables == [
+        [
+            ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+            ["信息内容", "1", "2", "3"],
+            ["规章", "0", "0", "0"],
+        ]
+    ]
     assert "| 规章 | 0 | 0 | 0 |" in doc.text
 
 
 def test_gkmlpt_index_block_and_attachments():
     doc = extract_document(PAGES["gkmlpt"].encode(), URL)
     assert doc.index_block == {
-        "索引号": "11440300MB2C12345X/2023-00012", "主题分类": "政务公开", "发布机构": "某某县人民政府办公室",
-        "成文日期": "2023-01-16", "名称": TITLE, "发布日期": "2023-01-18"}
+        "索引号": "11440300MB2C12345X/2023-00012",
+        "主题分类": "政务公开",
+        "发布机构": "某某县人民政府办公室",
+        "成文日期": "2023-01-16",
+        "名称": TITLE,
+        "发布日期": "2023-01-18",
+    }
     got = {(a.ext, a.url, a.text) for a in doc.attachments}
     assert got == {
         ("pdf", "https://www.example.gov.cn/attachment/0/123/123456/2022年报.pdf", f"{TITLE}.pdf"),
@@ -149,8 +183,10 @@ def test_hidden_duplicate_and_repeated_summary_kept_once():
 
 def test_container_text_used_when_trafilatura_drops_lines():
     # trafilatura 2.3 drops numbered <h3> headings ("1、标题1") from this body; the container keeps them.
-    body = "".join(f"<h3>{i}、标题{i}</h3><p>第{i}项：本年度办理政府信息公开申请{i}件，均按期答复。</p>"
-                   for i in range(1, 12))
+    body = "".join(
+        f"<h3>{i}、标题{i}</h3><p>第{i}项：本年度办理政府信息公开申请{i}件，均按期答复。</p>"
+        for i in range(1, 12)
+    )
     html = f'<html><head><title>t</title></head><body><div class="TRS_Editor">{body}</div></body></html>'
     doc = extract_document(html.encode(), URL)
     for i in (1, 6, 11):
@@ -169,55 +205,110 @@ def test_report_text_in_a_widget_named_div_inside_the_body_is_kept():
     assert "微博" not in doc.text
 
 
-@pytest.mark.parametrize("line", [
-    "扫一扫在手机打开当前页", "扫一扫在手机上查看当前页面", "手机扫一扫打开此页", "您当前的位置：首页 > 信息公开",
-    "当前位置：首页>政务公开>年报", "浏览次数：123", "【字体：大 中 小】", "字号：T|T", "打印本页 关闭窗口",
-    "【打印】【关闭】", "分享到：微信 微博", "网站标识码：3590000001", "闽ICP备05012345号-1",
-    "京公网安备 11010202000001号", "主办单位：某某市人民政府办公室", "版权所有：某某市人民政府", "政策咨询",
-    "如果您对该政策文件有疑问,可以拨打标题上方的电话咨询相关部门。", "- 4 -", "第 2 页 共 9 页", "网站地图 | 联系我们",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "扫一扫在手机打开当前页",
+        "扫一扫在手机上查看当前页面",
+        "手机扫一扫打开此页",
+        "您当前的位置：首页 > 信息公开",
+        "当前位置：首页>政务公开>年报",
+        "浏览次数：123",
+        "【字体：大 中 小】",
+        "字号：T|T",
+        "打印本页 关闭窗口",
+        "【打印】【关闭】",
+        "分享到：微信 微博",
+        "网站标识码：3590000001",
+        "闽ICP备05012345号-1",
+        "京公网安备 11010202000001号",
+        "主办单位：某某市人民政府办公室",
+        "版权所有：某某市人民政府",
+        "政策咨询",
+        "如果您对该政策文件有疑问,可以拨打标题上方的电话咨询相关部门。",
+        "- 4 -",
+        "第 2 页 共 9 页",
+        "网站地图 | 联系我们",
+    ],
+)
 def test_chrome_lines(line: str):
     assert is_chrome_line(strip_glued(line)) or not strip_glued(line).strip()
 
 
-@pytest.mark.parametrize("line", [
-    "一、总体情况", "2023年，无收取信息处理费情况。", "（德清县发改局）", "| 行政规范性文件 | 77 | 132 | 470 |",
-    "本报告的电子版可在“平潭综合实验区党工委管委会”网站上（www.pingtan.gov.cn）下载。如对本报告有任何疑问，请与平潭综合实验区管委会办公室联系。通讯地址：平潭综合实验区商务营运中心7号楼14层；邮编：350400；电话：0591-23165385。",
-    "六、其他需要报告的事项", "0 |", "打印机采购项目按规定公开。",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "一、总体情况",
+        "2023年，无收取信息处理费情况。",
+        "（德清县发改局）",
+        "| 行政规范性文件 | 77 | 132 | 470 |",
+        "本报告的电子版可在“平潭综合实验区党工委管委会”网站上（www.pingtan.gov.cn）下载。如对本报告有任何疑问，请与平潭综合实验区管委会办公室联系。通讯地址：平潭综合实验区商务营运中心7号楼14层；邮编：350400；电话：0591-23165385。",
+        "六、其他需要报告的事项",
+        "0 |",
+        "打印机采购项目按规定公开。",
+    ],
+)
 def test_report_lines_are_not_chrome(line: str):
     assert not is_chrome_line(line)
     assert [s for _, s in clean_lines([line])] == [line]
 
 
 def test_link_list_after_heading_is_cut_until_prose():
-    lines = ["六、其他需要报告的事项", "无。", "相关文章", "某某局2019年政府信息公开工作年度报告", "某某局2018年年报",
-             "七、附则", "本报告由某某局负责解释。"]
-    assert [s for _, s in clean_lines(lines)] == ["六、其他需要报告的事项", "无。", "七、附则", "本报告由某某局负责解释。"]
+    lines = [
+        "六、其他需要报告的事项",
+        "无。",
+        "相关文章",
+        "某某局2019年政府信息公开工作年度报告",
+        "某某局2018年年报",
+        "七、附则",
+        "本报告由某某局负责解释。",
+    ]
+    assert [s for _, s in clean_lines(lines)] == [
+        "六、其他需要报告的事项",
+        "无。",
+        "七、附则",
+        "本报告由某某局负责解释。",
+    ]
 
 
 def test_clean_title():
     site = {"SiteName": "平潭综合实验区党工委管委会", "ColumnName": "政府信息公开年报"}
-    assert clean_title("平潭综合实验区2023年度政府信息公开工作年度报告_政府信息公开年报_平潭综合实验区党工委管委会",
-                       site) == "平潭综合实验区2023年度政府信息公开工作年度报告"
+    assert (
+        clean_title(
+            "平潭综合实验区2023年度政府信息公开工作年度报告_政府信息公开年报_平潭综合实验区党工委管委会", site
+        )
+        == "平潭综合实验区2023年度政府信息公开工作年度报告"
+    )
     assert clean_title("某某县2022年报 - 某某县人民政府门户网站", {}) == "某某县2022年报"
-    assert clean_title("某某县人民政府 | 某某县2022年政府信息公开工作年度报告", {}) == "某某县2022年政府信息公开工作年度报告"
+    assert (
+        clean_title("某某县人民政府 | 某某县2022年政府信息公开工作年度报告", {})
+        == "某某县2022年政府信息公开工作年度报告"
+    )
 
 
-@pytest.mark.parametrize("raw,iso", [
-    ("2024-03-08 15:34", "2024-03-08T15:34"), ("2020年08月02日", "2020-08-02"),
-    ("2007-08-20-23:59:59", "2007-08-20T23:59:59"), ("2016/11/22", "2016-11-22"), ("发布于 2023.1.5", "2023-01-05"),
-    ("2023-13-45", ""), ("无", ""),
-])
+@pytest.mark.parametrize(
+    "raw,iso",
+    [
+        ("2024-03-08 15:34", "2024-03-08T15:34"),
+        ("2020年08月02日", "2020-08-02"),
+        ("2007-08-20-23:59:59", "2007-08-20T23:59:59"),
+        ("2016/11/22", "2016-11-22"),
+        ("发布于 2023.1.5", "2023-01-05"),
+        ("2023-13-45", ""),
+        ("无", ""),
+    ],
+)
 def test_parse_date(raw: str, iso: str):
     assert parse_date(raw) == iso
 
 
 def test_plain_text_cleaning_and_metadata():
-    text = ("您当前的位置:首页 > 信息公开 > 某某县住建局 > 年报\n\n某某县住建局2020年政府信息公开工作年度报告\n\n"
-            "浏览次数: 发表时间:2021-01-11 10:46 信息来源:某某县住建局  字体:[  ]\n\n"
-            "扫一扫在手机打开当前页面根据《条例》规定，现将本局2020年政府信息公开工作报告如下。\n一、总体情况\n"
-            "全年主动公开信息87条。\n政策咨询\n如果您对该政策文件有疑问,可以拨打标题上方的电话咨询相关部门。\n扫一扫在手机打开当前页")
+    text = (
+        "您当前的位置:首页 > 信息公开 > 某某县住建局 > 年报\n\n某某县住建局2020年政府信息公开工作年度报告\n\n"
+        "浏览次数: 发表时间:2021-01-11 10:46 信息来源:某某县住建局  字体:[  ]\n\n"
+        "扫一扫在手机打开当前页面根据《条例》规定，现将本局2020年政府信息公开工作报告如下。\n一、总体情况\n"
+        "全年主动公开信息87条。\n政策咨询\n如果您对该政策文件有疑问,可以拨打标题上方的电话咨询相关部门。\n扫一扫在手机打开当前页"
+    )
     doc = clean_plain_text(text)
     assert doc.title == "某某县住建局2020年政府信息公开工作年度报告"
     assert doc.published == "2021-01-11T10:46"
@@ -225,13 +316,23 @@ def test_plain_text_cleaning_and_metadata():
     assert doc.breadcrumb == ["首页", "信息公开", "某某县住建局", "年报"]
     assert doc.text.split("\n") == [
         "某某县住建局2020年政府信息公开工作年度报告",
-        "根据《条例》规定，现将本局2020年政府信息公开工作报告如下。", "一、总体情况", "全年主动公开信息87条。"]
+        "根据《条例》规定，现将本局2020年政府信息公开工作报告如下。",
+        "一、总体情况",
+        "全年主动公开信息87条。",
+    ]
 
 
-@pytest.mark.parametrize("line", [
-    "（责任编辑：张三）", "责任编辑：李四 审核：王五", "苏ICP备05009178号-1", "浙ICP备05001234号",
-    "京ICP证030173号", "网站标识码bm55000001 京ICP备2023000001号 京公网安备 11010202000001号",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "（责任编辑：张三）",
+        "责任编辑：李四 审核：王五",
+        "苏ICP备05009178号-1",
+        "浙ICP备05001234号",
+        "京ICP证030173号",
+        "网站标识码bm55000001 京ICP备2023000001号 京公网安备 11010202000001号",
+    ],
+)
 def test_footer_and_editor_lines(line: str):
     assert is_chrome_line(line)
 
@@ -248,13 +349,19 @@ def test_body_split_over_two_editor_blocks_is_joined():
 <div class="TRS_Editor"><p>二、行政复议和行政诉讼情况</p><p>本年度行政复议3件，行政诉讼2件，均已审结。</p></div>
 <div class="related"><div class="TRS_Editor_list"><a href="/y">其他文章</a></div></div></body></html>"""
     doc = extract_document(html.encode(), URL)
-    assert doc.text.split("\n") == ["一、总体情况", "本年度主动公开政府信息321条，依申请公开5件。",
-                                    "二、行政复议和行政诉讼情况", "本年度行政复议3件，行政诉讼2件，均已审结。"]
+    assert doc.text.split("\n") == [
+        "一、总体情况",
+        "本年度主动公开政府信息321条，依申请公开5件。",
+        "二、行政复议和行政诉讼情况",
+        "本年度行政复议3件，行政诉讼2件，均已审结。",
+    ]
     assert any("joined" in w for w in doc.warnings)
 
 
 def test_small_widget_with_a_container_name_does_not_hide_the_body():
-    body = "".join(f"<p>第{i}项：本年度办理政府信息公开申请{i}件，均按期答复，群众满意。</p>" for i in range(1, 15))
+    body = "".join(
+        f"<p>第{i}项：本年度办理政府信息公开申请{i}件，均按期答复，群众满意。</p>" for i in range(1, 15)
+    )
     html = f"""<html><head><title>t</title></head><body>
 <div id="zoom">调整字号：<a>大</a><a>中</a><a>小</a>。本页支持无障碍阅读，默认字号适合大多数读者，也可以自行调整。</div>
 <div class="wrapper"><div class="mid">{body}</div></div></body></html>"""
@@ -270,5 +377,21 @@ def test_method_is_recorded():
 
 
 def test_dates_inside_report_sentences_are_not_publication_dates():
-    doc = clean_plain_text("某县2023年政府信息公开工作年度报告\n本报告统计时间：2023年1月1日至2023年12月31日，数据来源：各单位报送。\n")
+    doc = clean_plain_text(
+        "某县2023年政府信息公开工作年度报告\n本报告统计时间：2023年1月1日至2023年12月31日，数据来源：各单位报送。\n"
+    )
     assert doc.published == "" and doc.source == ""
+
+
+def test_own_table_text_keeps_columns_and_each_figure_once():
+    import lxml.html
+
+    from crawler.extract.render import element_text
+
+    html = ('<div><table><tr><td rowspan="3">三、本年度办理结果</td><td colspan="2">（一）予以公开</td><td>22</td></tr>'
+            '<tr><td rowspan="2">（三）不予公开</td><td>1.属于国家秘密</td><td>0</td></tr>'
+            '<tr><td>2.其他法律行政法规禁止公开</td><td>7</td></tr></table></div>')
+    lines = element_text(lxml.html.fromstring(html)).split("\n")
+    assert lines == ["| 三、本年度办理结果 | （一）予以公开 | | 22 |",
+                     "| | （三）不予公开 | 1.属于国家秘密 | 0 |",
+                     "| | | 2.其他法律行政法规禁止公开 | 7 |"]

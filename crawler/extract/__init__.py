@@ -195,20 +195,31 @@ def _first_rows(table: _Element, n: int) -> _Element:
 
 
 def _head_text(region: _Element) -> str:
-    """Text just above the body (the 来源：… 时间：… line), from earlier siblings of up to 3 ancestors."""
-    parts: list[str] = []
+    """The 来源：… 时间：… lines just above the body, from earlier siblings of up to 3 ancestors.
+
+    Only short label: value lines count, so that a date in a list or a sentence is never taken
+    for the publication date.
+    """
+    lines: list[str] = []
+    seen = 0
     el = region
     for _ in range(3):
         for sib in el.itersiblings(preceding=True):
-            if isinstance(sib.tag, str):
-                parts.append(sib.text_content())
-            if sum(len(p) for p in parts) > 3000:
-                break
+            if not isinstance(sib.tag, str):
+                continue
+            raw = sib.text_content()
+            seen += len(raw)
+            if len(raw) < 5000:
+                for line in element_text(sib).split("\n"):
+                    if len(line) <= 120 and "。" not in line and md.INLINE_FIELD.search(line):
+                        lines.append(line)
+            if seen > 20_000:
+                return "\n".join(lines)
         parent = el.getparent()
         if parent is None:
             break
         el = parent
-    return "\n".join(parts)[:3000]
+    return "\n".join(lines)
 
 
 def _contains(a: _Element, b: _Element) -> bool:

@@ -7,7 +7,7 @@ import re
 from lxml import etree
 from lxml.etree import _Element
 
-from crawler.tablegrid import cell_text
+from crawler.tablegrid import cell_span, cell_text, own_rows
 
 BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
                         "section", "article", "main", "blockquote", "pre", "dd", "dt", "dl", "center",
@@ -17,11 +17,33 @@ _SPACE = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 _NL = re.compile(r"\s*\n\s*")
 
 
-def _row_line(tr: _Element) -> str:
-    cells = [cell_text(c) for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
-    if not any(cells):
-        return ""
-    return "| " + " | ".join(cells) + " |"
+def _table_lines(table: _Element) -> list[str]:
+    """Rows as `| a | b |` lines: a merged cell's text once, blanks where its span reaches (as
+    trafilatura writes them), so that columns stay aligned and no figure is repeated."""
+    taken: set[tuple[int, int]] = set()
+    rows: list[list[str]] = []
+    for r, tr in enumerate(own_rows(table)):
+        row: dict[int, str] = {}
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            while (r, c) in taken:
+                row.setdefault(c, "")
+                c += 1
+            rs, cs = cell_span(cell, "rowspan"), cell_span(cell, "colspan")
+            row[c] = cell_text(cell)
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken.add((r + dr, c + dc))
+                    if dr == 0 and dc:
+                        row[c + dc] = ""
+            c += cs
+        while (r, c) in taken:  # spans from above reaching past the last cell
+            row.setdefault(c, "")
+            c += 1
+        rows.append([row.get(i, "") for i in range(max(row) + 1)] if row else [])
+    return ["| " + " | ".join(cells) + " |" for cells in rows if any(cells)]
 
 
 def element_text(root: _Element) -> str:
@@ -36,8 +58,8 @@ def element_text(root: _Element) -> str:
                 if el.tail and el is not root:
                     out.append(el.tail)
                 continue
-            if tag == "tr":
-                out.append("\n" + _row_line(el) + "\n")
+            if tag == "table":
+                out.append("\n" + "\n".join(_table_lines(el)) + "\n")
                 walker.skip_subtree()
                 if el.tail and el is not root:
                     out.append(el.tail)
@@ -47,7 +69,7 @@ def element_text(root: _Element) -> str:
             if el.text:
                 out.append(el.text)
         else:
-            if not tag or tag == "tr":
+            if not tag or tag == "table":
                 continue
             if tag in BLOCK_TAGS:
                 out.append("\n")
