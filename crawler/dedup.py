@@ -199,45 +199,43 @@ class NearDupResult:
     candidates: int
 
 
-def candidate_pairs(keys: np.ndarray, max_bucket: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(keys: np.ndarray, max_bucket: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (i < j) sharing a bucket in any band of an (N, BANDS) key matrix.
 
-    Buckets larger than `max_bucket` (boilerplate shared by a whole template) contribute a chain of
-    consecutive members instead of every pair, so the work stays linear in N; the chain still links
-    true duplicates through clustering.
+    Every shared bucket contributes its consecutive members (a chain); buckets of at most
+    `max_bucket` members also contribute all their pairs. Large buckets are template boilerplate
+    shared by many distinct reports: all their pairs would make the work quadratic, while a true
+    near-duplicate pair shares ~8 of the 32 bands and so also meets in small buckets. Fully
+    vectorised (no Python loop over buckets), so the work stays linear in N.
     """
-    out_i: list[np.ndarray] = []
-    out_j: list[np.ndarray] = []
     n = keys.shape[0]
+    codes: list[np.ndarray] = []
     for b in range(keys.shape[1]):
         col = keys[:, b]
         order = np.argsort(col, kind="stable")
         sk = col[order]
+        nxt = np.flatnonzero(sk[1:] == sk[:-1])
+        if nxt.size == 0:
+            continue
+        codes.append(_pair_codes(order[nxt], order[nxt + 1], n))
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         sizes = np.diff(np.r_[starts, n])
-        multi = sizes > 1
-        if not multi.any():
-            continue
-        # consecutive members of every shared bucket
-        same_next = np.r_[sk[1:] == sk[:-1], False]
-        ci = order[same_next]
-        cj = order[np.flatnonzero(same_next) + 1]
-        out_i.append(ci)
-        out_j.append(cj)
-        # all other pairs of small buckets (size 3..max_bucket)
-        for s, size in zip(starts[(sizes > 2) & (sizes <= max_bucket)],
-                           sizes[(sizes > 2) & (sizes <= max_bucket)], strict=True):
-            members = order[s : s + size]
-            a, b2 = np.triu_indices(size, k=2)
-            out_i.append(members[a])
-            out_j.append(members[b2])
-    if not out_i:
+        for size in range(3, max_bucket + 1):
+            st = starts[sizes == size]
+            if st.size == 0:
+                continue
+            members = order[st[:, None] + np.arange(size)]
+            a, c = np.triu_indices(size, k=2)  # k=2: the consecutive pairs are in the chain already
+            codes.append(_pair_codes(members[:, a].ravel(), members[:, c].ravel(), n))
+    if not codes:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    i = np.concatenate(out_i).astype(np.int64)
-    j = np.concatenate(out_j).astype(np.int64)
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    pair = np.unique(lo * np.int64(n) + hi)
+    pair = np.unique(np.concatenate(codes))
     return pair // n, pair % n
+
+
+def _pair_codes(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    i, j = i.astype(np.int64), j.astype(np.int64)
+    return np.minimum(i, j) * np.int64(n) + np.maximum(i, j)
 
 
 def near_duplicates(sigs: np.ndarray, threshold: float = NEAR_THRESHOLD,
