@@ -335,11 +335,30 @@ def test_a_worker_takes_no_more_than_max_in_flight(redis_prefix: str) -> None:
     q.spider.crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=inprogress))
     for n in range(5):
         q.push(_req(q.spider, n))
-    first = [q.pop(), q.pop()]
-    inprogress.update(first)
+    first = []
+    for _ in range(2):
+        first.append(q.pop())
+        inprogress.add(first[-1])  # as the engine does, right after next_request()
     assert q.pop() is None and len(q) == 3  # the rest stays in Redis for other workers
     inprogress.discard(first[0])
     assert q.pop() is not None and len(q) == 2
+
+
+def test_scheduler_filters_and_pushes_in_one_step(redis_prefix: str) -> None:
+    from crawler.distributed.scheduler import Scheduler
+
+    settings = distributed_settings(REDIS_URL, {"ZWGK_REDIS_PREFIX": redis_prefix})
+    crawler = get_crawler(_Spider, settings)
+    spider = _Spider.from_crawler(crawler)
+    sched = Scheduler.from_crawler(crawler)
+    sched.open(spider)
+    _QUEUES.append(sched.queue)
+    assert sched.enqueue_request(_req(spider, 1)) is True
+    assert sched.enqueue_request(_req(spider, 1)) is False  # seen: neither recorded again nor queued
+    assert sched.enqueue_request(_req(spider, 1).replace(dont_filter=True)) is True
+    assert len(sched) == 2 and sched.server.scard(Keys(redis_prefix, "portal").dupefilter) == 1
+    assert sched.next_request().url.endswith("list_1.html")
+    sched.server.close()
 
 
 def test_release_requeues_unfinished(redis_prefix: str) -> None:

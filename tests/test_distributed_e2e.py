@@ -167,6 +167,10 @@ def _fetched_twice(log: list[str]) -> dict[str, int]:
     return {p: n for p, n in counts.items() if n > 1}
 
 
+def _save_log(env: dict[str, Any], log: list[str]) -> None:
+    (env["tmp"] / "requests.log").write_text("\n".join(log))  # for diagnosing a failure
+
+
 def _portal() -> Any:
     from crawler.demo.site import DemoPortal
 
@@ -187,6 +191,7 @@ def test_two_workers_share_the_crawl(crawl_env: dict[str, Any]) -> None:
         _enqueue(crawl_env, base)
         workers = [_worker(crawl_env, base, n) for n in (1, 2)]
         codes = [_wait(w, crawl_env, n) for n, w in zip((1, 2), workers, strict=True)]
+    _save_log(crawl_env, log)
     for n, code in zip((1, 2), codes, strict=True):
         text = _log(crawl_env, n)
         assert code == 0, text[-4000:]
@@ -218,6 +223,7 @@ def test_killed_worker_in_flight_requests_are_finished_by_the_other(crawl_env: d
         victim.wait()
         killed_at = len(log)
         code = _wait(survivor, crawl_env, 2)
+    _save_log(crawl_env, log)
     text = _log(crawl_env, 2)
     assert code == 0, text[-4000:]
     assert "Traceback" not in text, text[-4000:]

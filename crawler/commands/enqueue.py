@@ -12,16 +12,6 @@ from crawler.runner import EXIT_USAGE
 
 HELP = "queue the seeds' start pages for distributed workers (zwgk crawl --redis)"
 
-# SADD the fingerprint and LPUSH the request only if it was new: atomic, so two enqueues racing
-# (or a re-run) never queue a start page twice. KEYS: dupefilter, requests; ARGV: fingerprint, doc.
-_ENQUEUE_LUA = """
-if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
-  redis.call('LPUSH', KEYS[2], ARGV[2])
-  return 1
-end
-return 0
-"""
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--redis", help="redis://HOST:6379[/DB] (default: $ZWGK_REDIS_URL)")
@@ -93,7 +83,7 @@ def enqueue(
     from scrapy_redis.dupefilter import RFPDupeFilter
 
     from crawler.distributed import serializer
-    from crawler.distributed.keys import Keys
+    from crawler.distributed.keys import PUSH_UNSEEN_LUA, Keys
     from crawler.distributed.stats import queue_stats
 
     keys = Keys(prefix, "portal")
@@ -104,7 +94,7 @@ def enqueue(
             if alive:
                 raise ValueError(f"--fresh: {alive} worker(s) still running on {keys.base}; stop them first")
             client.delete(keys.requests, keys.dupefilter, keys.rejected)
-        script = client.register_script(_ENQUEUE_LUA)
+        script = client.register_script(PUSH_UNSEEN_LUA)
         dupefilter = RFPDupeFilter(client, keys.dupefilter)  # the workers' fingerprint, exactly
         queued = 0
         for d in requests:

@@ -48,3 +48,15 @@ class Keys:
 
     def alive(self, worker: str) -> str:  # heartbeat key with a TTL
         return f"{self.base}:alive:{worker}"
+
+
+# Record a request's fingerprint and queue it, both or neither: a worker killed between the two would
+# otherwise leave a URL marked seen but never queued, and the re-fetch of its parent page could not
+# queue it again. KEYS: dupefilter, requests; ARGV: fingerprint, serialised request. 1 = queued.
+PUSH_UNSEEN_LUA = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""

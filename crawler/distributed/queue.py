@@ -30,7 +30,7 @@ from scrapy.http import Request
 from scrapy_redis.queue import FifoQueue
 
 from crawler.distributed import serializer as json_serializer
-from crawler.distributed.keys import DEFAULT_PREFIX, Keys
+from crawler.distributed.keys import DEFAULT_PREFIX, PUSH_UNSEEN_LUA, Keys
 from crawler.distributed.settings import DEFAULT_HEARTBEAT_SECONDS
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ class ReliableQueue(FifoQueue):
         self.leases: dict[str, tuple[Request, bytes]] = {}
         self._seq = 0
         self._reclaim = server.register_script(_RECLAIM_LUA)
+        self._push_unseen = server.register_script(PUSH_UNSEEN_LUA)
         self.counts = {"popped": 0, "acked": 0, "reclaimed": 0, "rejected": 0}
         self.heartbeat()  # registered before the first pop, so every processing list has an owner
         self._stop = threading.Event()
@@ -140,6 +141,11 @@ class ReliableQueue(FifoQueue):
 
     def push(self, request: Request) -> None:
         self.server.lpush(self.key, self._encode_request(request))
+
+    def push_unseen(self, request: Request, dupefilter_key: str, fingerprint: str) -> bool:
+        """Queue `request` unless its fingerprint is already in the dupefilter set, atomically."""
+        data = self._encode_request(request)
+        return bool(self._push_unseen(keys=[dupefilter_key, self.key], args=[fingerprint, data]))
 
     def pop(self, timeout: int = 0) -> Request | None:
         """Move the oldest request into this worker's processing list and return it.

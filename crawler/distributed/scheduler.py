@@ -1,4 +1,5 @@
-"""scrapy-redis's Scheduler, minus the calls Scrapy 2.13+ deprecates (Spider.log, stats(spider=))."""
+"""scrapy-redis's Scheduler, minus the calls Scrapy 2.13+ deprecates (Spider.log, stats(spider=)),
+with the dupefilter check and the push done in one atomic Redis step."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 class Scheduler(RedisScheduler):
-    """Same behaviour as scrapy_redis.scheduler.Scheduler 0.9.1; only the deprecated calls differ."""
+    """scrapy_redis.scheduler.Scheduler 0.9.1 with an atomic seen-and-push and no deprecated calls."""
 
     def open(self, spider: Any) -> None:
         self.spider = spider
@@ -34,12 +35,20 @@ class Scheduler(RedisScheduler):
             logger.info("Resuming crawl (%d requests queued in Redis)", queued)
 
     def enqueue_request(self, request: Any) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+        if request.dont_filter:
+            self.queue.push(request)
+        elif hasattr(self.queue, "push_unseen"):
+            # Fingerprint and request in one step (see ReliableQueue.push_unseen).
+            if not self.queue.push_unseen(request, self.df.key, self.df.request_fingerprint(request)):
+                self.df.log(request, self.spider)
+                return False
+        else:
+            if self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Any:
