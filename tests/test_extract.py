@@ -395,3 +395,11 @@ def test_own_table_text_keeps_columns_and_each_figure_once():
     assert lines == ["| 三、本年度办理结果 | （一）予以公开 | | 22 |",
                      "| | （三）不予公开 | 1.属于国家秘密 | 0 |",
                      "| | | 2.其他法律行政法规禁止公开 | 7 |"]
+
+
+def test_body_in_a_frame_is_named_in_the_warning():
+    html = ('<html><head><title>某县2022年政府信息公开工作年度报告</title></head><body>' + NAV +
+            '<iframe src="content/nb2022.html" width="100%"></iframe></body></html>')
+    doc = extract_document(html.encode(), URL)
+    assert doc.text == ""
+    assert any("https://www.example.gov.cn/zwgk/nb/202301/content/nb2022.html" in w for w in doc.warnings)

@@ -222,6 +222,17 @@ def _head_text(region: _Element) -> str:
     return "\n".join(lines)
 
 
+def _frame_urls(root: _Element, url: str) -> list[str]:
+    from urllib.parse import urljoin
+
+    out = []
+    for f in root.iter("iframe", "frame"):
+        src = (f.get("src") or "").strip()
+        if src and not src.startswith(("javascript:", "about:", "data:")):
+            out.append(urljoin(url, src) if url else src)
+    return out
+
+
 def _contains(a: _Element, b: _Element) -> bool:
     return a is b or any(x is a for x in b.iterancestors())
 
@@ -339,6 +350,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
     if not doc.source and doc.index_block.get("发布机构"):
         doc.source = doc.index_block["发布机构"]
 
+    frames = _frame_urls(root, url)
     body = root.find("body")
     if body is None:
         body = root
@@ -402,6 +414,8 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             doc.tables = []
             doc.warnings.append("no article body in the HTML (navigation or link list only, or a body "
                                 "filled in by script); text left empty")
+            if frames:
+                doc.warnings.append("the page embeds frames that may hold the body: " + " ".join(frames[:5]))
 
     raw = check_text(raw, doc.warnings) if raw else raw
     _finish_text(doc, raw)
