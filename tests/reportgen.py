@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import random
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -31,8 +32,16 @@ OUTCOMES = [
     ("not_processed.confirm", "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息"),
 ]
 OTHER_2021 = [
-    ("other.no_correction", "（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
-    ("other.unpaid_fee", "（六）其他处理", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    (
+        "other.no_correction",
+        "（六）其他处理",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    ),
+    (
+        "other.unpaid_fee",
+        "（六）其他处理",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    ),
     ("other.misc", "（六）其他处理", "3.其他"),
 ]
 OTHER_2019 = [("other.all", "（六）其他处理", "")]
@@ -71,20 +80,46 @@ class Generated:
         return str(v)
 
 
+class _Draw:
+    """The few draws the generator makes, from hypothesis or from random.Random."""
+
+    def __init__(self, draw: st.DrawFn | None = None, rng: random.Random | None = None) -> None:
+        self.draw, self.rng = draw, rng
+
+    def int(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, hi)) if self.draw else self.rng.randint(lo, hi)  # type: ignore[union-attr]
+
+    def pick(self, items: list):  # noqa: ANN201 - any element type
+        return self.draw(st.sampled_from(items)) if self.draw else self.rng.choice(items)  # type: ignore[union-attr]
+
+    def subset(self, items: list, max_size: int) -> list:
+        if self.draw:
+            return self.draw(st.lists(st.sampled_from(items), max_size=max_size, unique=True))
+        return self.rng.sample(items, self.rng.randint(0, max_size))  # type: ignore[union-attr]
+
+
 @st.composite
 def reports(draw: st.DrawFn, allow_blanks: bool = True) -> Generated:
-    """A report whose numbers satisfy every check of the reference."""
-    template = draw(st.sampled_from(["2021", "2019"]))
-    year = draw(st.integers(2021, 2024) if template == "2021" else st.integers(2019, 2020))
-    agency, code = draw(st.sampled_from(AGENCIES))
-    g = Generated(template, year, agency, code, zero_word=draw(st.booleans()))
-    small = st.integers(0, 40)
+    """A report whose numbers satisfy every check of the reference (hypothesis strategy)."""
+    return build(_Draw(draw=draw), allow_blanks)
+
+
+def random_report(seed: int, allow_blanks: bool = True) -> Generated:
+    """The same, from a seed (benchmarks)."""
+    return build(_Draw(rng=random.Random(seed)), allow_blanks)
+
+
+def build(d: _Draw, allow_blanks: bool = True) -> Generated:
+    template = d.pick(["2021", "2019"])
+    year = d.int(2021, 2024) if template == "2021" else d.int(2019, 2020)
+    agency, code = d.pick(AGENCIES)
+    g = Generated(template, year, agency, code, zero_word=bool(d.int(0, 1)))
     rows = [k for k, _, _ in g.outcome_rows()]
     for col in APPLICANTS:
-        outs = {r: draw(st.integers(0, 9) if r != "granted" else small) for r in rows}
+        outs = {r: d.int(0, 9) if r != "granted" else d.int(0, 40) for r in rows}
         total = sum(outs.values())
-        forward = draw(st.integers(0, 5))
-        carried = draw(st.integers(0, total + forward))
+        forward = d.int(0, 5)
+        carried = d.int(0, total + forward)
         for r, v in outs.items():
             g.values[f"requests.{r}.{col}"] = v
         g.values[f"requests.total.{col}"] = total
@@ -94,34 +129,33 @@ def reports(draw: st.DrawFn, allow_blanks: bool = True) -> Generated:
     for r in ["new", "carried_over", *rows, "total", "carried_forward"]:
         g.values[f"requests.{r}.total"] = sum(g.values[f"requests.{r}.{c}"] for c in APPLICANTS)
     for grp in ("review", "suit_direct", "suit_after_review"):
-        parts = [draw(small) for _ in range(4)]
+        parts = [d.int(0, 40) for _ in range(4)]
         for name, v in zip(("upheld", "corrected", "other", "pending"), parts, strict=True):
             g.values[f"appeals.{grp}.{name}"] = v
         g.values[f"appeals.{grp}.total"] = sum(parts)
-    big = st.integers(0, 99999)
     if template == "2021":
         for r in ("rules", "normative"):
             for c in ("issued", "repealed", "in_force"):
-                g.values[f"active.{r}.{c}"] = draw(st.integers(0, 500))
+                g.values[f"active.{r}.{c}"] = d.int(0, 500)
         for r in ("licensing", "penalty", "coercion"):
-            g.values[f"active.{r}.decisions"] = draw(big)
-        g.values["active.fees.amount_yuan"] = draw(st.integers(0, 10**9))
+            g.values[f"active.{r}.decisions"] = d.int(0, 99999)
+        g.values["active.fees.amount_yuan"] = d.int(0, 10**9)
     else:
         for r in ("rules", "normative"):
             for c in ("made", "published", "total"):
-                g.values[f"active.{r}.{c}"] = draw(st.integers(0, 500))
+                g.values[f"active.{r}.{c}"] = d.int(0, 500)
         for r in ("licensing", "other_services", "penalty", "coercion"):
-            g.values[f"active.{r}.previous"] = draw(big)
-            g.values[f"active.{r}.change"] = draw(st.integers(-200, 200))
-            g.values[f"active.{r}.decisions"] = draw(big)
-        g.values["active.fees.previous"] = draw(st.integers(0, 50))
-        g.values["active.fees.change"] = draw(st.integers(-20, 20))
-        g.values["active.procurement.count"] = draw(st.integers(0, 300))
-        g.values["active.procurement.amount_yuan"] = draw(st.integers(0, 10**9))
+            g.values[f"active.{r}.previous"] = d.int(0, 99999)
+            g.values[f"active.{r}.change"] = d.int(-200, 200)
+            g.values[f"active.{r}.decisions"] = d.int(0, 99999)
+        g.values["active.fees.previous"] = d.int(0, 50)
+        g.values["active.fees.change"] = d.int(-20, 20)
+        g.values["active.procurement.count"] = d.int(0, 300)
+        g.values["active.procurement.amount_yuan"] = d.int(0, 10**9)
     if allow_blanks:
         # some cells left blank (not reported): their keys must stay absent
         keys = sorted(k for k in g.values if k.startswith(("active.", "requests.new.", "requests.granted.")))
-        for k in draw(st.lists(st.sampled_from(keys), max_size=4, unique=True)):
+        for k in d.subset(keys, 4):
             del g.values[k]
     return g
 
@@ -136,11 +170,21 @@ def _active_rows(g: Generated) -> list[list[str]]:
         rows += [["第二十条第（一）项"], ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]]
         for r, lab in (("rules", "规章"), ("normative", "行政规范性文件")):
             rows.append([lab] + [g.cell(f"active.{r}.{c}") for c in ("issued", "repealed", "in_force")])
-        rows += [["第二十条第（五）项"], ["信息内容", "本年处理决定数量"], ["行政许可", g.cell("active.licensing.decisions")]]
+        rows += [
+            ["第二十条第（五）项"],
+            ["信息内容", "本年处理决定数量"],
+            ["行政许可", g.cell("active.licensing.decisions")],
+        ]
         rows += [["第二十条第（六）项"], ["信息内容", "本年处理决定数量"]]
-        rows += [["行政处罚", g.cell("active.penalty.decisions")], ["行政强制", g.cell("active.coercion.decisions")]]
-        rows += [["第二十条第（八）项"], ["信息内容", "本年收费金额（单位：万元）"],
-                 ["行政事业性收费", g.cell("active.fees.amount_yuan")]]
+        rows += [
+            ["行政处罚", g.cell("active.penalty.decisions")],
+            ["行政强制", g.cell("active.coercion.decisions")],
+        ]
+        rows += [
+            ["第二十条第（八）项"],
+            ["信息内容", "本年收费金额（单位：万元）"],
+            ["行政事业性收费", g.cell("active.fees.amount_yuan")],
+        ]
     else:
         rows += [["第二十条第（一）项"], ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"]]
         for r, lab in (("rules", "规章"), ("normative", "规范性文件")):
@@ -151,20 +195,29 @@ def _active_rows(g: Generated) -> list[list[str]]:
         rows += [["第二十条第（六）项"], ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"]]
         for r, lab in (("penalty", "行政处罚"), ("coercion", "行政强制")):
             rows.append([lab] + [g.cell(f"active.{r}.{c}") for c in ("previous", "change", "decisions")])
-        rows += [["第二十条第（八）项"], ["信息内容", "上一年项目数量", "本年增/减"],
-                 ["行政事业性收费", g.cell("active.fees.previous"), g.cell("active.fees.change")]]
-        rows += [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额（万元）"],
-                 ["政府集中采购", g.cell("active.procurement.count"), g.cell("active.procurement.amount_yuan")]]
+        rows += [
+            ["第二十条第（八）项"],
+            ["信息内容", "上一年项目数量", "本年增/减"],
+            ["行政事业性收费", g.cell("active.fees.previous"), g.cell("active.fees.change")],
+        ]
+        rows += [
+            ["第二十条第（九）项"],
+            ["信息内容", "采购项目数量", "采购总金额（万元）"],
+            ["政府集中采购", g.cell("active.procurement.count"), g.cell("active.procurement.amount_yuan")],
+        ]
     return rows
 
 
 def _request_rows(g: Generated) -> list[tuple[list[str], list[str]]]:
     """Table 三 body: (label cells [level1, level2, level3], 7 value cells)."""
+
     def vals(r: str) -> list[str]:
         return [g.cell(f"requests.{r}.{c}") for c in (*APPLICANTS, "total")]
 
-    out = [(["一、本年新收政府信息公开申请数量", "", ""], vals("new")),
-           (["二、上年结转政府信息公开申请数量", "", ""], vals("carried_over"))]
+    out = [
+        (["一、本年新收政府信息公开申请数量", "", ""], vals("new")),
+        (["二、上年结转政府信息公开申请数量", "", ""], vals("carried_over")),
+    ]
     for key, group, sub in g.outcome_rows():
         out.append((["三、本年度办理结果", group, sub], vals(key)))
     out.append((["三、本年度办理结果", "（七）总计", ""], vals("total")))
@@ -173,8 +226,11 @@ def _request_rows(g: Generated) -> list[tuple[list[str], list[str]]]:
 
 
 def _appeal_values(g: Generated) -> list[str]:
-    return [g.cell(f"appeals.{grp}.{c}") for grp in ("review", "suit_direct", "suit_after_review")
-            for c in ("upheld", "corrected", "other", "pending", "total")]
+    return [
+        g.cell(f"appeals.{grp}.{c}")
+        for grp in ("review", "suit_direct", "suit_after_review")
+        for c in ("upheld", "corrected", "other", "pending", "total")
+    ]
 
 
 def title(g: Generated) -> str:
@@ -190,22 +246,37 @@ _INTRO = "本报告根据《中华人民共和国政府信息公开条例》编�
 def render_html(g: Generated) -> str:
     """A page with the three tables, merged cells written with rowspan/colspan like real portals."""
     e = html.escape
-    parts = [f"<html><head><meta charset='utf-8'><title>{e(title(g))}</title>",
-             f"<meta name='ArticleTitle' content='{e(title(g))}'></head><body><div class='article'>",
-             f"<h1>{e(title(g))}</h1><p>{_INTRO}</p><p>一、总体情况</p><p>本年度工作稳步推进。</p>",
-             "<p>二、主动公开政府信息情况</p><table border='1'>"]
+    parts = [
+        f"<html><head><meta charset='utf-8'><title>{e(title(g))}</title>",
+        f"<meta name='ArticleTitle' content='{e(title(g))}'></head><body><div class='article'>",
+        f"<h1>{e(title(g))}</h1><p>{_INTRO}</p><p>一、总体情况</p><p>本年度工作稳步推进。</p>",
+        "<p>二、主动公开政府信息情况</p><table border='1'>",
+    ]
     for row in _active_rows(g):
         if len(row) == 1:
             parts.append(f"<tr><td colspan='4'>{e(row[0])}</td></tr>")
         elif len(row) == 2:
             parts.append(f"<tr><td>{e(row[0])}</td><td colspan='3'>{e(row[1])}</td></tr>")
         else:
-            parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + ("<td></td>" if len(row) == 3 else "") + "</tr>")
+            parts.append(
+                "<tr>"
+                + "".join(f"<td>{e(c)}</td>" for c in row)
+                + ("<td></td>" if len(row) == 3 else "")
+                + "</tr>"
+            )
     parts.append("</table><p>三、收到和处理政府信息公开申请情况</p><table border='1'>")
-    parts.append("<tr><td rowspan='3' colspan='3'>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
-                 "<td colspan='7'>申请人情况</td></tr>")
-    parts.append("<tr><td rowspan='2'>自然人</td><td colspan='5'>法人或其他组织</td><td rowspan='2'>总计</td></tr>")
-    parts.append("<tr>" + "".join(f"<td>{c}</td>" for c in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")) + "</tr>")
+    parts.append(
+        "<tr><td rowspan='3' colspan='3'>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+        "<td colspan='7'>申请人情况</td></tr>"
+    )
+    parts.append(
+        "<tr><td rowspan='2'>自然人</td><td colspan='5'>法人或其他组织</td><td rowspan='2'>总计</td></tr>"
+    )
+    parts.append(
+        "<tr>"
+        + "".join(f"<td>{c}</td>" for c in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"))
+        + "</tr>"
+    )
     body = _request_rows(g)
     n_results = sum(1 for lab, _ in body if lab[0] == "三、本年度办理结果")
     first_result = True
@@ -231,11 +302,19 @@ def render_html(g: Generated) -> str:
         parts.append(f"<tr>{tds}</tr>")
     parts.append("</table><p>四、政府信息公开行政复议、行政诉讼情况</p><table border='1'>")
     parts.append("<tr><td colspan='5'>行政复议</td><td colspan='10'>行政诉讼</td></tr>")
-    heads = "".join(f"<td rowspan='2'>{c}</td>" for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+    heads = "".join(
+        f"<td rowspan='2'>{c}</td>" for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+    )
     parts.append(f"<tr>{heads}<td colspan='5'>未经复议直接起诉</td><td colspan='5'>复议后起诉</td></tr>")
-    parts.append("<tr>" + "".join(f"<td>{c}</td>" for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2) + "</tr>")
+    parts.append(
+        "<tr>"
+        + "".join(f"<td>{c}</td>" for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2)
+        + "</tr>"
+    )
     parts.append("<tr>" + "".join(f"<td>{e(v)}</td>" for v in _appeal_values(g)) + "</tr></table>")
-    parts.append("<p>五、存在的主要问题及改进情况</p><p>仍有不足。</p><p>六、其他需要报告的事项</p><p>无。</p>")
+    parts.append(
+        "<p>五、存在的主要问题及改进情况</p><p>仍有不足。</p><p>六、其他需要报告的事项</p><p>无。</p>"
+    )
     parts.append("</div></body></html>")
     return "".join(parts)
 
@@ -258,7 +337,7 @@ def render_text(g: Generated, style: str) -> str:
             out.append("\t".join(cells))
         else:
             label = [c for c in cells if c and not _is_value(c)]
-            nums = cells[len(label):] if label else cells
+            nums = cells[len(label) :] if label else cells
             out.append(" ".join(label + [c or "—" for c in nums]))
 
     for row in _active_rows(g):
@@ -300,7 +379,9 @@ def render_pdf(g: Generated) -> bytes:
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
     cellstyle = ParagraphStyle("cell", parent=style, fontSize=6, leading=7)
-    grid_style = TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light", 6), ("GRID", (0, 0), (-1, -1), 0.5, colors.black)])
+    grid_style = TableStyle(
+        [("FONT", (0, 0), (-1, -1), "STSong-Light", 6), ("GRID", (0, 0), (-1, -1), 0.5, colors.black)]
+    )
 
     def table(rows: list[list[str]], widths: list[float]) -> Table:
         n = len(widths)
@@ -309,16 +390,31 @@ def render_pdf(g: Generated) -> bytes:
         t.setStyle(grid_style)
         return t
 
-    story = [Paragraph(title(g), style), Paragraph(_INTRO, style), Paragraph("一、总体情况", style),
-             Paragraph("二、主动公开政府信息情况", style), table(_active_rows(g), [120, 90, 90, 90]), Spacer(1, 8),
-             Paragraph("三、收到和处理政府信息公开申请情况", style)]
+    story = [
+        Paragraph(title(g), style),
+        Paragraph(_INTRO, style),
+        Paragraph("一、总体情况", style),
+        Paragraph("二、主动公开政府信息情况", style),
+        table(_active_rows(g), [120, 90, 90, 90]),
+        Spacer(1, 8),
+        Paragraph("三、收到和处理政府信息公开申请情况", style),
+    ]
     head = [["", "", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]]
     body = [lab + vals for lab, vals in _request_rows(g)]
-    story += [table(head + body, [70, 70, 120] + [40] * 7), Spacer(1, 8),
-              Paragraph("四、政府信息公开行政复议、行政诉讼情况", style)]
+    story += [
+        table(head + body, [70, 70, 120] + [40] * 7),
+        Spacer(1, 8),
+        Paragraph("四、政府信息公开行政复议、行政诉讼情况", style),
+    ]
     heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
-    story += [table([["行政复议"] * 5 + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5, heads * 3, _appeal_values(g)], [36] * 15),
-              Paragraph("五、存在的主要问题及改进情况", style), Paragraph("六、其他需要报告的事项", style)]
+    story += [
+        table(
+            [["行政复议"] * 5 + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5, heads * 3, _appeal_values(g)],
+            [36] * 15,
+        ),
+        Paragraph("五、存在的主要问题及改进情况", style),
+        Paragraph("六、其他需要报告的事项", style),
+    ]
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=landscape(A4), title=title(g)).build(story)
     return buf.getvalue()

@@ -41,7 +41,7 @@ def test_flattened_text_round_trip(g: Generated, style: str) -> None:
 
 
 # PDF rendering and reading take about a second each: few examples, and no slow shrinking
-@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(reports())
 def test_pdf_round_trip(g: Generated) -> None:

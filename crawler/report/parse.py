@@ -15,11 +15,18 @@ from typing import Any
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
 from crawler.report.detect import is_report_title, title_year
-from crawler.report.tables import TableResult, read_active, read_appeals, read_requests, terminated
+from crawler.report.tables import (
+    REQUEST_COLUMNS,
+    TableResult,
+    read_active,
+    read_appeals,
+    read_requests,
+    terminated,
+)
 from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment
 from crawler.report.values import Number, norm
 
-Grid = list[list[str]]
+Grid = list[list[str | None]]
 
 
 @dataclass
@@ -296,8 +303,17 @@ def _read_tables(
     """Values of tables 二/三/四: from grids when grids carry the table, else from the text."""
     warnings: list[str] = []
     by_table: dict[str, list[TableResult]] = {"active": [], "requests": [], "appeals": []}
+    request_width: tuple[int, int] | None = None  # (grid width, first value column) of table 三
     for grid in grids:
-        rows, _ = segment(lines_from_grid(grid))
+        hdr = request_header(grid)
+        if hdr is not None:
+            request_width = (max(len(r) for r in grid), hdr[1])
+            rows, _ = segment(lines_from_grid(grid, hdr[1], len(REQUEST_COLUMNS), hdr[0]))
+        elif request_width is not None and max(len(r) for r in grid) == request_width[0]:
+            # the same table continued on the next page, without its header
+            rows, _ = segment(lines_from_grid(grid, request_width[1], len(REQUEST_COLUMNS)))
+        else:
+            rows, _ = segment(lines_from_grid(grid))
         if not rows:
             continue
         flat = norm("".join("".join(c or "" for c in r) for r in grid))
@@ -330,6 +346,18 @@ def _read_tables(
                 values.setdefault(k, v)
             warnings.extend(r.warnings)
     return values, warnings
+
+
+def request_header(grid: Grid) -> tuple[int, int] | None:
+    """(row, column) of 自然人 in a table 三 header whose 总计 sits six columns to its right."""
+    for i, row in enumerate(grid[:6]):
+        cells = [norm(c or "") for c in row]
+        if "自然人" in cells and "总计" in cells:
+            j = cells.index("自然人")
+            k = len(cells) - 1 - cells[::-1].index("总计")
+            if k - j == len(REQUEST_COLUMNS) - 1:
+                return i, j
+    return None
 
 
 def _region_of(agency: str, contexts: list[str], site_code: str, year: int | None) -> tuple[dict[str, Any], list[str]]:

