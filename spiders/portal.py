@@ -126,6 +126,7 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: dict[str, int] = {}
         # wrapper page URL -> attachments still pending, its validators, and whether all went well
         self.wrappers: dict[str, dict[str, Any]] = {}
+        self.lists_seen: set[str] = set()  # list pages analysed by this process
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -186,6 +187,10 @@ class PortalSpider(scrapy.Spider):
         if self._blocked(response, portal) or not isinstance(response, TextResponse):
             return
         self.stats.page(portal)
+        if response.url in self.lists_seen:
+            # A start page (dont_filter) found again through its directory: its links are out already.
+            return
+        self.lists_seen.add(response.url)
         page = analyse_list_page(response.url, response.text)
         title = self._page_title(response)
         in_column = is_annual_report_column(response.url, title)
@@ -199,7 +204,7 @@ class PortalSpider(scrapy.Spider):
         if depth < self.max_depth:
             # Department and town columns hang off the directory pages: look for more columns.
             for link in find_columns(response.url, response.text):
-                if not self._on_site(portal, link.url):
+                if link.url in self.lists_seen or not self._on_site(portal, link.url):
                     continue
                 if not self._within_budget(portal):
                     break
