@@ -191,6 +191,19 @@ def logical_key(agency: str | None, year: int | None, kind: str = "annual") -> s
     return f"{a}|{int(year)}|{kind or 'annual'}"
 
 
+def region_key(code: str | None) -> str:
+    """A 行政区划代码 without its trailing 00 pairs (320813 -> 320813, 320800 -> 3208); "" when unknown."""
+    c = "".join(ch for ch in str(code or "") if ch.isdigit())[:6]
+    while c.endswith("00"):
+        c = c[:-2]
+    return c
+
+
+def regions_compatible(a: str, b: str) -> bool:
+    """Unknown, equal, or one containing the other (a city and one of its counties)."""
+    return a.startswith(b) or b.startswith(a)
+
+
 @dataclass
 class NearDupResult:
     pairs_i: np.ndarray

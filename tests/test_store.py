@@ -53,15 +53,15 @@ def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from
     with open_store(store_url, archive_dir=str(tmp_path / "arc"), schema_version=from_version) as old:
         assert old.schema_version() == from_version
         cols = {r[0] for r in old._q("SELECT * FROM reports WHERE 1 = 0").description}
-        if from_version == 1:  # no near-duplicate index yet: rows as version 1 wrote them
-            assert "minhash" not in cols
-            old._q("INSERT INTO reports (dedup_key, text_sha256, url, body_sha256, created_at, updated_at, text, "
-                   "year, agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   ("旧机关|2022|annual", dedup.text_key(text), "http://old/1.html", "0" * 64, "2023-01-01",
-                    "2023-01-01", text, 2022, "旧机关"))
-            old._q("INSERT INTO cells (report_id, key, value, origin) VALUES (1, 'requests.new.total', 7, 'table')")
-        else:
-            old.save(make_item("http://old/1.html", text, year=2022, agency="旧机关", tables={"requests.new.total": 7}))
+        assert ("minhash" in cols) == (from_version >= 2) and ("logical_key" in cols) == (from_version >= 4)
+        # a row as the code of that version wrote it (the current save() needs the current schema)
+        old._q("INSERT INTO reports (dedup_key, text_sha256, url, body_sha256, created_at, updated_at, text, "
+               "year, agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               ("旧机关|2022|annual", dedup.text_key(text), "http://old/1.html", "0" * 64, "2023-01-01",
+                "2023-01-01", text, 2022, "旧机关"))
+        old._q("INSERT INTO cells (report_id, key, value, origin) VALUES (1, 'requests.new.total', 7, 'table')")
+        if from_version >= 2:  # version 2 code indexed every report it saved
+            old._index_near(1, text)
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
         assert s.schema_version() == SCHEMA_VERSION
         assert [r[0] for r in s._q("SELECT version FROM schema_version ORDER BY version")] == list(
@@ -167,6 +167,25 @@ def test_reports_of_different_years_are_never_merged(store_url: str, tmp_path: P
         unknown = s.save(make_item("http://c/copy.html", t23 + "\n打印 关闭", year=None, agency=None))
         assert unknown.status == "duplicate" and unknown.report_id in (r23.report_id, odd.report_id)
         assert count(s, "reports") == 3
+
+
+def test_one_agency_name_in_two_regions_is_two_reports(store_url: str, tmp_path: Path) -> None:
+    """鼓楼区人民政府 exists in 南京, 福州, 徐州, 开封: the region code keeps their reports apart."""
+    with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
+        nj = s.save(make_item("http://nj/r.html", report_text(201, 2023), agency="鼓楼区人民政府", code="320106"))
+        fz = s.save(make_item("http://fz/r.html", report_text(202, 2023), agency="鼓楼区人民政府", code="350102",
+                              province="福建省"))
+        assert nj.status == fz.status == "new" and nj.report_id != fz.report_id
+        # the Nanjing report's PDF, where only the city could be resolved: compatible with 320106 only
+        pdf = s.save(make_item("http://nj/r.pdf", report_text(201, 2023) + "\n- 1 -", agency="鼓楼区人民政府",
+                               code="320100", kind="pdf"))
+        assert (pdf.status, pdf.report_id) == ("duplicate", nj.report_id)
+        # no region at all: the logical key alone joins the first record it fits
+        bare = s.save(make_item("http://x/r.html", report_text(201, 2023), agency="鼓楼区人民政府", code=""))
+        assert (bare.status, bare.report_id) == ("duplicate", nj.report_id)
+        assert count(s, "reports") == 2
+        keys = sorted(r[0] for r in s._q("SELECT dedup_key FROM reports"))
+        assert keys == ["鼓楼区人民政府|2023|annual|320106", "鼓楼区人民政府|2023|annual|350102"]
 
 
 def test_later_published_different_text_is_a_revision(store_url: str, tmp_path: Path) -> None:

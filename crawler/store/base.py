@@ -295,27 +295,35 @@ class Store:
         tkey = hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else ""
         sig = dedup.signature(norm, normalised=True)
         kind = str(report.get("kind") or "annual")
-        lkey = dedup.logical_key(report.get("agency"), year, kind)
+        lbase = dedup.logical_key(report.get("agency"), year, kind)
+        rkey = dedup.region_key((report.get("region") or {}).get("code"))
+        lkey = f"{lbase}|{rkey}" if lbase else None
         # the report this URL pointed to before its content changed (re-crawl of a revised page)
         prev = self._q("SELECT report_id FROM sources WHERE url = ? AND body_sha256 <> ? AND report_id IS NOT NULL "
                        "ORDER BY fetched_at DESC, id DESC LIMIT 1", (item.url, digest)).fetchone()
         prev_rid = int(prev[0]) if prev else None
 
-        match, how, sim = self._find_match(lkey, tkey, sig, year, report)
+        match, how, sim = self._find_match(lbase, rkey, tkey, sig, year, report)
         if match is None:
             dkey = lkey or f"text:{tkey or digest}"
             rid = self._insert_report(dkey, tkey, item, digest, report, year, kind, text, sig)
+            if rid is not None and lbase:
+                self._q("UPDATE reports SET logical_key = ?, region_key = ? WHERE id = ?", (lbase, rkey, rid))
             if rid is not None:
                 status, reason = "new", "new report" + (" (URL had another report before)" if prev_rid else "")
                 self._link(source_id, rid, tkey, status, reason, None, item, etag, lastmod, digest, fetched)
                 return SaveResult(status, rid, reason)
             # another writer inserted this key between our lookup and insert: join its report
-            match, how, sim = self._find_match(lkey, tkey, sig, year, report)
+            match, how, sim = self._find_match(lbase, rkey, tkey, sig, year, report)
             assert match is not None, "unique-key conflict without a matching report"
 
         rid = int(match["id"])
-        if lkey and match["dedup_key"].startswith("text:"):
-            self._q("UPDATE reports SET dedup_key = ? WHERE id = ?", (lkey, rid))  # now we know who/when
+        if lkey and match["dedup_key"] != lkey and (match["dedup_key"].startswith("text:")
+                                                    or (rkey and not match["region_key"])):
+            # now we know who and when (or where): the record takes the more specific key, unless
+            # another record holds it already
+            self._q("UPDATE reports SET dedup_key = ?, logical_key = ?, region_key = ? WHERE id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM reports r2 WHERE r2.dedup_key = ?)", (lkey, lbase, rkey, rid, lkey))
         if tkey and match["text_sha256"] == tkey:
             status = "duplicate"
             reason = how if how.startswith("exact") else f"{how}; same normalised text"
@@ -346,18 +354,18 @@ class Store:
                 "similarity = ? WHERE id = ?", (rid, tkey, status, reason, sim, source_id))
         self._upsert_seen(item.url, etag, lastmod, digest, item.status, fetched, rid)
 
-    def _find_match(self, lkey: str | None, tkey: str, sig: np.ndarray | None, year: int | None,
+    def _find_match(self, lbase: str | None, rkey: str, tkey: str, sig: np.ndarray | None, year: int | None,
                     report: dict[str, Any]) -> tuple[dict[str, Any] | None, str, float | None]:
-        cols = "id, dedup_key, text_sha256, url, published, year, agency"
+        names = ["id", "dedup_key", "text_sha256", "url", "published", "year", "agency", "region_key"]
+        cols = ", ".join(names)
 
         def as_dict(r: Any) -> dict[str, Any]:
-            return dict(zip(["id", "dedup_key", "text_sha256", "url", "published", "year", "agency"], r,
-                            strict=True))
+            return dict(zip(names, r, strict=True))
 
-        if lkey:
-            r = self._q(f"SELECT {cols} FROM reports WHERE dedup_key = ?", (lkey,)).fetchone()
-            if r is not None:
-                return as_dict(r), "logical key (agency, year, kind)", None
+        if lbase:
+            for r in self._q(f"SELECT {cols} FROM reports WHERE logical_key = ? ORDER BY id", (lbase,)).fetchall():
+                if dedup.regions_compatible(rkey, r[7] or ""):
+                    return as_dict(r), "logical key (agency, year, kind)", None
         if tkey:
             for r in self._q(f"SELECT {cols} FROM reports WHERE text_sha256 = ? ORDER BY id", (tkey,)).fetchall():
                 # identical text is the same report even when the agency was parsed differently
@@ -373,8 +381,8 @@ class Store:
             r = self._q(f"SELECT {cols} FROM reports WHERE id = ?", (rid,)).fetchone()
             if r is None or not _years_compatible(year, r[5]):
                 continue  # different years are never merged, however alike the text
-            if not self._agency_compatible(report, r[6], int(rid)):
-                continue
+            if not dedup.regions_compatible(rkey, r[7] or "") or not self._agency_compatible(report, r[6], int(rid)):
+                continue  # another place, or another agency whose numbers disagree
             best = (sim, r)
         if best is None:
             return None, "", None

@@ -48,6 +48,9 @@ class PostgresStore(Store):
             self.conn.execute(pgsql.SQL("SET search_path TO {}").format(ident))
 
     def _q(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        # ? -> %s; without parameters psycopg sends the text as is (so a literal % needs no escaping)
+        if not params:
+            return self.conn.execute(sql)  # type: ignore[arg-type]
         return self.conn.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
 
     @contextmanager

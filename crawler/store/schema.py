@@ -169,10 +169,29 @@ _V3 = [
     "CREATE TABLE schema_meta (key TEXT PRIMARY KEY, value TEXT)",
 ]
 
+_V4 = [
+    # the logical key without the region, so that one agency name in two places (鼓楼区人民政府 in
+    # 南京 and 福州) can be two reports: dedup_key = logical_key|region_key
+    "ALTER TABLE reports ADD COLUMN logical_key TEXT",
+    "ALTER TABLE reports ADD COLUMN region_key TEXT",
+    "CREATE INDEX reports_logical_key ON reports (logical_key)",
+]
+
+
+def _backfill_logical(store: Any) -> None:
+    from crawler.dedup import region_key
+
+    rows = store._q("SELECT id, dedup_key, region_code FROM reports WHERE dedup_key NOT LIKE ?", ("text:%",)).fetchall()
+    for rid, dkey, code in rows:
+        store._q("UPDATE reports SET logical_key = ?, region_key = ? WHERE id = ?",
+                 ("|".join(dkey.split("|")[:3]), region_key(code), rid))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "reports, sources, seen, cells, checks, warnings, runs, versions", _V1),
     Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
     Migration(3, "schema_meta; views are recreated when their definitions change", _V3),
+    Migration(4, "logical key and region key columns (same agency name in two regions)", _V4, _backfill_logical),
 ]
 LATEST = MIGRATIONS[-1].version
 
