@@ -457,7 +457,7 @@ class PortalSpider(scrapy.Spider):
             )
 
     def on_item_scraped(self, item: Any, response: Response, spider: Any = None) -> None:
-        if isinstance(item, ReportItem) and item.report is None:
+        if isinstance(item, ReportItem) and not (item.report or {}).get("is_report"):
             # Stored as a source, but nothing could be read (legacy .doc, a broken file): not a report.
             self.stats.unparsed(item.portal, item.store_status, f"{item.url}: {'; '.join(item.warnings)[:300]}")
         if response is not None:
