@@ -12,7 +12,8 @@ from crawler import __version__
 COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that sub-command's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(
         prog="zwgk",
         description="Crawl China's government information-disclosure portals for 政府信息公开工作年度报告.",
@@ -20,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zwgk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
+        if only is not None and name != only:
+            continue
         try:
             module = importlib.import_module(f"crawler.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -33,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
