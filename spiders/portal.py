@@ -81,6 +81,16 @@ def parse_tokens(spec: str) -> dict[str, str]:
     return out
 
 
+def unresolved_tokens(seeds: Iterable[Seed]) -> list[str]:
+    """Messages for seed URLs still holding a {token} (a seed file needing --token NAME=URL)."""
+    return [
+        f"seed {s.name!r}: unresolved token in {u} (pass --token NAME=URL)"
+        for s in seeds
+        for u in s.start_urls + s.guessed_urls
+        if _TOKEN_LEFT.search(u)
+    ]
+
+
 class PortalSpider(scrapy.Spider):
     """Crawl one or more portals for 政府信息公开工作年度报告."""
 
@@ -107,11 +117,11 @@ class PortalSpider(scrapy.Spider):
                 self.seed_list.append(Seed(name=name or host, start_urls=[u], allowed_domains=[site_key(host)]))
         if not self.seed_list:
             raise ValueError("portal spider needs -a url=URL or -a seeds=PATH")
+        problems = unresolved_tokens(self.seed_list)
+        if problems:
+            raise ValueError(problems[0])
         self.domains_by_portal: dict[str, list[str]] = {}
         for s in self.seed_list:
-            for u in s.start_urls + s.guessed_urls:
-                if _TOKEN_LEFT.search(u):
-                    raise ValueError(f"seed {s.name!r}: unresolved token in {u} (pass --token NAME=URL)")
             domains = list(s.allowed_domains) or [site_key(urlsplit(u).hostname or "") for u in s.start_urls]
             self.domains_by_portal.setdefault(s.name, []).extend(domains)
         # Scrapy's OffsiteMiddleware keeps links inside the union; PortalOffsiteMiddleware keeps each

@@ -76,9 +76,12 @@ def run(args: argparse.Namespace) -> int:
         overrides = settings_from_args(args)
         if args.seeds:
             from crawler.seeds import load_seeds
-            from spiders.portal import parse_tokens
+            from spiders.portal import parse_tokens, unresolved_tokens
 
-            load_seeds(args.seeds, tokens=parse_tokens(",".join(args.token)))  # fail early, naming the file
+            # fail early, naming the file or the token, before Scrapy starts
+            problems = unresolved_tokens(load_seeds(args.seeds, tokens=parse_tokens(",".join(args.token))))
+            if problems:
+                raise ValueError(problems[0])
         redis_url = project_settings(overrides).get("ZWGK_REDIS_URL")  # checks distributed settings
         if redis_url:
             from crawler.distributed import check_redis
