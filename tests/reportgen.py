@@ -418,3 +418,39 @@ def render_pdf(g: Generated) -> bytes:
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=landscape(A4), title=title(g)).build(story)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- DOCX
+
+
+def render_docx(g: Generated) -> bytes:
+    """A Word document: headings and paragraphs, the three tables as real Word tables."""
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = title(g)
+    d.add_paragraph(title(g))
+    d.add_paragraph(_INTRO)
+    d.add_paragraph("二、主动公开政府信息情况")
+
+    def table(rows: list[list[str]], width: int) -> None:
+        t = d.add_table(rows=len(rows), cols=width)
+        for i, row in enumerate(rows):
+            for j, c in enumerate(row):
+                t.cell(i, j).text = c
+            if len(row) < width:  # merge the rest of a short row, as report tables do
+                t.cell(i, len(row) - 1).merge(t.cell(i, width - 1))
+                t.cell(i, len(row) - 1).text = row[-1]
+
+    table(_active_rows(g), 4)
+    d.add_paragraph("三、收到和处理政府信息公开申请情况")
+    head = ["", "", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    table([head] + [lab + vals for lab, vals in _request_rows(g)], 10)
+    d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
+    heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    table([["行政复议"] * 5 + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5, heads * 3, _appeal_values(g)], 15)
+    d.add_paragraph("五、存在的主要问题及改进情况")
+    d.add_paragraph("六、其他需要报告的事项")
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()

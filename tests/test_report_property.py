@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.report.parse import parse_bytes, parse_text
-from tests.reportgen import Generated, render_html, render_pdf, render_text, reports
+from tests.reportgen import Generated, render_docx, render_html, render_pdf, render_text, reports
 
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -48,6 +48,14 @@ def test_pdf_round_trip(g: Generated) -> None:
     rep = parse_bytes(render_pdf(g), filename="report.pdf")
     _assert_same(g, rep.tables, rep.checks)
     assert rep.year == g.year
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports())
+def test_docx_round_trip(g: Generated) -> None:
+    rep = parse_bytes(render_docx(g), filename="report.docx")
+    _assert_same(g, rep.tables, rep.checks)
+    assert rep.agency == g.agency
 
 
 @FAST

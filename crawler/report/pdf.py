@@ -80,9 +80,18 @@ def docx_text(body: bytes) -> FileText:
             parts.append(Paragraph(child, d).text)
         elif tag == "tbl":
             table = Table(child, d)
-            grid = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+            grid: Grid = []
+            for row in table.rows:
+                cells: list[str | None] = []
+                prev = None
+                for cell in row.cells:
+                    # python-docx repeats a merged cell at every position it covers: like
+                    # pdfplumber, mark the covered positions None
+                    cells.append(None if cell._tc is prev else cell.text.strip())
+                    prev = cell._tc
+                grid.append(cells)
             out.tables.append(grid)
-            parts.extend(" | ".join(r) for r in grid)
+            parts.extend(" | ".join(c for c in r if c is not None) for r in grid)
     out.text = "\n".join(parts).strip()
     out.title = (d.core_properties.title or "").strip()
     return out
