@@ -473,6 +473,11 @@ def parse_text(
 # ---------------------------------------------------------------- bytes and files
 
 
+class ReportError(ValueError):
+    """A file that cannot be read at all (broken PDF, legacy .doc …)."""
+
+
+
 def _kind(url: str, content_type: str, filename: str, body: bytes) -> str:
     name = (filename or url or "").lower().split("?")[0]
     ct = (content_type or "").lower()
@@ -575,15 +580,21 @@ def parse_bytes(
     if kind == "html":
         return _html(body, url, headers)
     if kind == "pdf":
-        ft = pdf_text(body)
+        try:
+            ft = pdf_text(body)
+        except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on broken files
+            raise ReportError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
         title = ft.title if is_report_title(ft.title) else ""
         return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
     if kind == "docx":
-        ft = docx_text(body)
+        try:
+            ft = docx_text(body)
+        except Exception as exc:  # noqa: BLE001 - zip and XML errors of broken files
+            raise ReportError(f"unreadable DOCX: {type(exc).__name__}: {exc}") from exc
         title = ft.title if is_report_title(ft.title) else ""
         return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
     if kind == "doc":
-        raise ValueError("legacy .doc/.wps files are not readable here; convert them to .docx or PDF")
+        raise ReportError("legacy .doc/.wps files are not readable here; convert them to .docx or PDF")
     return _plain(_decode(body, headers), url)
 
 

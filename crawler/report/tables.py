@@ -255,6 +255,19 @@ def read_appeals(rows: list[Row], closed: bool = False) -> TableResult:
                 g, c = APPEAL_GROUPS[i // 5], APPEAL_COLUMNS[i % 5]
                 res.put(f"appeals.{g}.{c}", cell)
             return res
+    # one row wrapped over lines (PDF text): neighbouring runs with no text between them
+    for i in range(len(runs)):
+        joined = list(runs[i].values)
+        for j in range(i + 1, len(runs)):
+            if [t for t in runs[j].texts if norm(t)]:
+                break
+            joined += runs[j].values
+            lead = next(k for k, c in enumerate(joined) if c.kind == "num")
+            vals = fit(joined[lead:], n_all, closed)
+            if vals is not None and sum(1 for c in joined if c.kind == "num") == n_all:
+                for k, cell in enumerate(vals):
+                    res.put(f"appeals.{APPEAL_GROUPS[k // 5]}.{APPEAL_COLUMNS[k % 5]}", cell)
+                return res
     grouped: dict[str, list[Cell]] = {}
     for r in runs:
         groups = {g for t in r.texts if (g := _appeal_group(t))}
