@@ -399,22 +399,38 @@ class Store:
         return bool(shared) and all(_out_num(stored[k]) == _num(tables[k]) for k in shared)
 
     def _near_candidates(self, sig: np.ndarray) -> list[tuple[int, bytes]]:
-        keys = dedup.band_keys(sig)
+        """(report id, minhash) of every report sharing an LSH bucket; two queries, not 32+n."""
+        keys = dedup.band_keys(sig).tolist()
+        where = " OR ".join(["(band = ? AND bucket = ?)"] * len(keys))
+        params: list[Any] = [x for band, bucket in enumerate(keys) for x in (band, bucket)]
+        rows = self._q(f"SELECT band, report_id FROM (SELECT band, report_id, ROW_NUMBER() OVER "
+                       f"(PARTITION BY band ORDER BY report_id) AS rn FROM lsh WHERE {where}) AS hits "
+                       "WHERE rn <= ?", [*params, _MAX_BUCKET + 1]).fetchall()
+        per_band: dict[int, list[int]] = {}
+        for band, rid in rows:
+            per_band.setdefault(int(band), []).append(int(rid))
         ids: set[int] = set()
-        for band, bucket in enumerate(keys.tolist()):
-            rows = self._q("SELECT report_id FROM lsh WHERE band = ? AND bucket = ? LIMIT ?",
-                           (band, bucket, _MAX_BUCKET + 1)).fetchall()
-            if len(rows) > _MAX_BUCKET:
+        for members in per_band.values():
+            if len(members) > _MAX_BUCKET:
                 # a bucket this full holds template boilerplate shared by many distinct reports; a true
                 # near-duplicate shares ~8 of the 32 bands, so it is still found through the others
                 continue
-            ids.update(int(r[0]) for r in rows)
-        out = []
-        for rid in sorted(ids):
-            r = self._q("SELECT minhash FROM reports WHERE id = ?", (rid,)).fetchone()
-            if r is not None and r[0] is not None:
-                out.append((rid, r[0]))
-        return out
+            ids.update(members)
+        if not ids:
+            return []
+        idl = sorted(ids)
+        found = self._q(f"SELECT id, minhash FROM reports WHERE id IN ({', '.join('?' * len(idl))}) "
+                        "AND minhash IS NOT NULL ORDER BY id", idl).fetchall()
+        return [(int(r[0]), r[1]) for r in found]
+
+    def _insert_rows(self, table: str, cols: list[str], rows: list[tuple[Any, ...]], tail: str = "",
+                     chunk: int = 200) -> None:
+        """Multi-row INSERT: one round trip per `chunk` rows instead of one per row (PostgreSQL)."""
+        one = "(" + ", ".join("?" * len(cols)) + ")"
+        for i in range(0, len(rows), chunk):
+            part = rows[i : i + chunk]
+            self._q(f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([one] * len(part))} {tail}",
+                    [x for row in part for x in row])
 
     def _similarity(self, rid: int, sig: np.ndarray | None) -> float | None:
         r = self._q("SELECT minhash FROM reports WHERE id = ?", (rid,)).fetchone()
@@ -496,27 +512,25 @@ class Store:
         self._q("UPDATE reports SET version = version + 1 WHERE id = ?", (rid,))
 
     def _write_children(self, rid: int, report: dict[str, Any]) -> None:
+        """Cells, checks and warnings of a report whose old children were deleted (or that is new)."""
         sources = report.get("sources") or {}
+        cells: dict[str, tuple[Any, ...]] = {}
+        warnings = [str(w) for w in report.get("warnings") or []]
         for key, value in (report.get("tables") or {}).items():
             v = _num(value)
             if v is None:
-                self._q("INSERT INTO warnings (report_id, message) VALUES (?, ?)",
-                        (rid, f"cell {key}: non-numeric value {value!r} not stored"))
+                warnings.append(f"cell {key}: non-numeric value {value!r} not stored")
                 continue
-            self._q("INSERT INTO cells (report_id, key, value, origin) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (report_id, key) DO UPDATE SET value = excluded.value, origin = excluded.origin",
-                    (rid, str(key), v, sources.get(key)))
+            cells[str(key)] = (rid, str(key), v, sources.get(key))
+        checks: dict[str, tuple[Any, ...]] = {}  # a name twice: the last one wins, as in a dict
         for c in report.get("checks") or []:
             name = str(c.get("name") or "")
-            if not name:
-                continue
-            self._q("INSERT INTO checks (report_id, name, ok, expected, actual, inputs) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (report_id, name) DO UPDATE SET ok = excluded.ok, expected = excluded.expected, "
-                    "actual = excluded.actual, inputs = excluded.inputs",
-                    (rid, name, 1 if c.get("ok") else 0, _num(c.get("expected")), _num(c.get("actual")),
-                     json.dumps(c.get("inputs"), ensure_ascii=False, default=str)))
-        for w in report.get("warnings") or []:
-            self._q("INSERT INTO warnings (report_id, message) VALUES (?, ?)", (rid, str(w)))
+            if name:
+                checks[name] = (rid, name, 1 if c.get("ok") else 0, _num(c.get("expected")), _num(c.get("actual")),
+                                json.dumps(c.get("inputs"), ensure_ascii=False, default=str))
+        self._insert_rows("cells", ["report_id", "key", "value", "origin"], list(cells.values()))
+        self._insert_rows("checks", ["report_id", "name", "ok", "expected", "actual", "inputs"], list(checks.values()))
+        self._insert_rows("warnings", ["report_id", "message"], [(rid, w) for w in warnings])
 
     def _index_near(self, rid: int, text: str, sig: np.ndarray | None = None) -> None:
         if sig is None:
@@ -525,9 +539,9 @@ class Store:
             self._q("UPDATE reports SET minhash = NULL WHERE id = ?", (rid,))
             return
         self._q("UPDATE reports SET minhash = ? WHERE id = ?", (dedup.signature_to_bytes(sig), rid))
-        for band, bucket in enumerate(dedup.band_keys(sig).tolist()):
-            self._q("INSERT INTO lsh (report_id, band, bucket) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    (rid, band, bucket))
+        self._insert_rows("lsh", ["report_id", "band", "bucket"],
+                          [(rid, band, bucket) for band, bucket in enumerate(dedup.band_keys(sig).tolist())],
+                          "ON CONFLICT DO NOTHING")
 
     # ---- reading ------------------------------------------------------------------------------
     def reports(self, *, year: int | None = None, province: str | None = None, agency: str | None = None,
