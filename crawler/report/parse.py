@@ -392,6 +392,19 @@ _PUBLISHED = re.compile(
 )
 
 
+def _simplified(text: str, raw_text: str, grids: list[Grid]) -> tuple[str, str, list[Grid], bool]:
+    """Traditional-script reports are read in Simplified, so the labels match."""
+    try:
+        from crawler.extract.convert import detect_script, to_simplified
+    except ImportError:
+        return text, raw_text, grids, False
+    sample = text + "".join(c or "" for g in grids[:3] for r in g[:10] for c in r)
+    if detect_script(sample) != "traditional":
+        return text, raw_text, grids, False
+    grids = [[[to_simplified(c) if c else c for c in row] for row in g] for g in grids]
+    return to_simplified(text), to_simplified(raw_text), grids, True
+
+
 def parse_text(
     text: str,
     *,
@@ -400,13 +413,22 @@ def parse_text(
     grids: list[list[list[str]]] | None = None,
     meta: dict | None = None,
 ) -> Report:
-    """Text (+ table grids, + page meta: published, source, site, breadcrumb, raw_text) to a Report."""
+    """Text (+ table grids, + page meta) to a Report.
+
+    meta keys: published, source, site (the page's meta tags: SiteIDCode, SiteName, …; also accepted
+    flat), breadcrumb (list), warnings (list), raw_text (the text before cleaning, for metadata)."""
     meta = dict(meta or {})
-    site = meta.get("site") or {}
+    site = dict(meta.get("site") or {})
+    for k in ("SiteIDCode", "SiteName", "SiteDomain", "ArticleTitle", "PubDate", "ContentSource", "ColumnName"):
+        if meta.get(k):
+            site.setdefault(k, meta[k])  # page meta tags passed flat
     raw_text = meta.get("raw_text") or text
+    grids = [g for g in (grids or []) if g]
+    text, raw_text, grids, converted = _simplified(text, raw_text, grids)
     rep = Report(text=text)
     rep.warnings.extend(meta.get("warnings") or [])
-    grids = [g for g in (grids or []) if g]
+    if converted:
+        rep.warnings.append("Traditional characters were read as Simplified")
 
     rep.title = squeeze(title or site.get("ArticleTitle", ""))
     if len(rep.title) > 80 or re.search(r"[，,。；;]", rep.title):
