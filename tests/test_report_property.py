@@ -86,3 +86,29 @@ def test_lost_cell_in_appeals_is_not_shifted(g: Generated, data: st.DataObject) 
     rep = parse_text("\n".join(lines))
     assert not [k for k in rep.tables if k.startswith("appeals.")]
     assert any("table 四" in w for w in rep.warnings)
+
+
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@FAST
+@given(reports(), st.sampled_from(["cells", "markdown", "tabs", "spaces"]), st.data())
+def test_label_and_digit_variants(g: Generated, style: str, data: st.DataObject) -> None:
+    """Wording and typography real reports vary in: the values still come out exactly."""
+    text = render_text(g, style)
+    if data.draw(st.booleans()):
+        text = text.replace("本年新收", "本年度新收").replace("上年结转", "上年度结转")
+    if data.draw(st.booleans()):
+        text = text.replace("（七）总计", "（七）合计")
+    if data.draw(st.booleans()):
+        text = text.replace("1.属于", "1、属于").replace("2.没有", "2、没有")
+    if data.draw(st.booleans()):
+        text = text.replace("行政规范性文件", "规范性文件")
+    if data.draw(st.booleans()):
+        text = text.translate(_FULLWIDTH)
+    lines = text.splitlines()
+    start = lines.index("三、收到和处理政府信息公开申请情况")
+    at = data.draw(st.integers(start + 1, len(lines) - 1))
+    lines.insert(at, "- 4 -")  # a page number inside the table
+    rep = parse_text("\n".join(lines))
+    _assert_same(g, rep.tables, rep.checks)
