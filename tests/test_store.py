@@ -379,3 +379,38 @@ def test_boilerplate_buckets_are_skipped_but_copies_still_found(tmp_path: Path) 
         assert [rid for rid, _ in candidates] == [a.report_id]  # the full bucket contributed nobody
         copy = s.save(make_item("http://b/r.html", text + "\n主办单位：本站", agency=None))
         assert (copy.status, copy.report_id) == ("duplicate", a.report_id)
+
+
+def _crashing_writer(url: str, archive: str, out: Any) -> None:
+    with open_store(url, archive_dir=archive) as s:
+        for k in range(10_000):
+            text = str(BENCH.base_report(300 + k, 2023))
+            tables = {f"requests.new.c{j}": j for j in range(150)}  # big reports: a kill lands mid-save
+            res = s.save(make_item(f"http://crash/{k}.html", text, agency=f"机关{k}", tables=tables))
+            out.put((k, res.report_id))
+
+
+def test_a_killed_writer_loses_no_committed_report_and_leaves_no_half_report(store_url: str, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    with open_store(store_url, archive_dir=str(tmp_path / "arc")):
+        pass
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_crashing_writer, args=(store_url, str(tmp_path / "arc"), out))
+    proc.start()
+    done = [out.get(timeout=120) for _ in range(15)]
+    assert proc.pid is not None
+    os.kill(proc.pid, signal.SIGKILL)  # no cleanup, no rollback by the client: the database must cope
+    proc.join(timeout=30)
+    with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
+        stored = {r["url"]: r for r in s.reports(with_text=False)}
+        for k, rid in done:  # everything confirmed before the kill is there, complete
+            assert stored[f"http://crash/{k}.html"]["id"] == rid
+        for rec in stored.values():  # and nothing is half-written
+            assert rec["n_cells"] == len(rec["cells"]) == 150 and len(rec["sources"]) == 1
+            assert s._q("SELECT COUNT(*) FROM lsh WHERE report_id = ?", (rec["id"],)).fetchone()[0] == dedup.BANDS
+        assert count(s, "sources") == len(stored)
+        # and the store takes writes again
+        assert s.save(make_item("http://after/crash.html", report_text(999, 2023), agency="之后")).status == "new"
