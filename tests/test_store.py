@@ -113,6 +113,10 @@ def test_refetch_is_an_upsert_and_a_changed_page_is_a_revision(store_url: str, t
         seen = s.seen("http://a/r.html")
         assert seen is not None and seen.report_id == first.report_id and seen.etag
         old_sha = seen.body_sha256
+        # new bytes (a view counter), same report text: still unchanged, the new body is kept as a source
+        counter = s.save(make_item("http://a/r.html", text, body=b"<p>views: 1234</p>" + text.encode("utf-8")))
+        assert (counter.status, counter.report_id) == ("unchanged", first.report_id)
+        assert "same normalised text" in counter.dedup_reason
 
         revised_text = text.replace("总体情况", "总体情况（修订）") + "\n更正：申请数量更正为13件。"
         rev = s.save(make_item("http://a/r.html", revised_text, tables={"requests.new.total": 13}))
@@ -124,7 +128,7 @@ def test_refetch_is_an_upsert_and_a_changed_page_is_a_revision(store_url: str, t
         assert [h["version"] for h in history] == [1] and history[0]["body_sha256"] == old_sha
         old = json.loads(s._q("SELECT data FROM report_versions").fetchone()[0])
         assert old["cells"] == {"requests.new.total": 12, "requests.total.total": 12}
-        assert count(s, "reports") == 1 and count(s, "sources") == 2
+        assert count(s, "reports") == 1 and count(s, "sources") == 3
 
 
 def test_html_pdf_mirror_and_repost_are_one_report(store_url: str, tmp_path: Path) -> None:

@@ -324,7 +324,10 @@ class Store:
             # another record holds it already
             self._q("UPDATE reports SET dedup_key = ?, logical_key = ?, region_key = ? WHERE id = ? AND NOT EXISTS "
                     "(SELECT 1 FROM reports r2 WHERE r2.dedup_key = ?)", (lkey, lbase, rkey, rid, lkey))
-        if tkey and match["text_sha256"] == tkey:
+        if tkey and match["text_sha256"] == tkey and prev_rid == rid:
+            # a re-crawl whose bytes changed (a view counter, a new menu) but whose report did not
+            status, reason = "unchanged", f"{how}; same URL, new body, same normalised text"
+        elif tkey and match["text_sha256"] == tkey:
             status = "duplicate"
             reason = how if how.startswith("exact") else f"{how}; same normalised text"
         else:
