@@ -5,14 +5,17 @@ all SQL live here. Every `save` is one transaction.
 
 Dedup decision for a fetched report (in this order):
 1. same URL and same body bytes as a stored source -> `unchanged` (re-fetch; the source is touched);
-2. logical key (agency + report year + kind) of a stored report;
+2. logical key: agency + report year + kind, in a compatible region (equal 行政区划代码, one unknown,
+   or a city and its county), so that one agency name in two places stays two reports;
 3. exact key (sha256 of the normalised text) of a stored report of a compatible year;
-4. near key: MinHash/LSH candidates with estimated Jaccard >= NEAR_THRESHOLD, compatible year, and
-   compatible agency (same agency, or one unknown, or no conflicting cell values).
-A match is then either the same text (`duplicate`), a revision (`changed`: the report's own URL
-changed its content, or a copy published later whose text is not a near-duplicate) which replaces the
-report and moves the old state to report_versions, or another copy (`duplicate`, e.g. the PDF of an
-HTML report or a repost). Years both known and different are never merged.
+4. near key: MinHash/LSH candidates with estimated Jaccard >= NEAR_THRESHOLD, compatible year and
+   region, and compatible agency (same agency, or one unknown, or no conflicting cell values).
+A match is then: the same text (`duplicate`, or `unchanged` when the URL was already this report's);
+a revision (`changed`: the report's own URL changed its text, or a copy published later whose text is
+not a near-duplicate), which replaces the report and moves the old state to report_versions; or
+another copy (`duplicate`, e.g. the PDF of an HTML report, a repost, a Traditional mirror).
+Years both known and different are never merged. The first copy stays the primary source unless a
+later one carries more cells (HTML tables vs a flattened PDF).
 """
 
 from __future__ import annotations
