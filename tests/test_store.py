@@ -418,3 +418,33 @@ def test_a_killed_writer_loses_no_committed_report_and_leaves_no_half_report(sto
         assert count(s, "sources") == len(stored)
         # and the store takes writes again
         assert s.save(make_item("http://after/crash.html", report_text(999, 2023), agency="之后")).status == "new"
+
+
+def test_zwgk_reparse_rebuilds_a_real_report_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end with the real extractor and parser (crawler.process.analyse) on a corpus page."""
+    process = pytest.importorskip("crawler.process", reason="crawler.process (extract + parse) not built yet")
+    from crawler.cli import main
+    from tests.test_store_support import CORPUS
+
+    page = CORPUS / "pages" / "pingtan-2023-annual-report.html"
+    if not page.is_file():
+        pytest.skip(f"corpus page {page} absent")
+    body = page.read_bytes()
+    item = ReportItem(url="http://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202403/t20240308_1.htm", body=body,
+                      content_type="text/html", fetched_at="2024-04-01T00:00:00Z", portal="pingtan", kind="html",
+                      body_sha256=hashlib.sha256(body).hexdigest())
+    item = process.analyse(item)
+    assert item.report and item.report.get("is_report")
+    db = tmp_path / "zwgk.db"
+    with open_store(str(db)) as s:
+        first = s.save(item)
+        before = next(s.reports())
+    assert first.status == "new" and before["n_cells"] > 0
+    assert main(["reparse", "--store", str(db), "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["sources"] == 1 and counts["new"] == 1 and counts["missing"] == 0
+    with open_store(str(db)) as s:
+        after = next(s.reports())
+    assert (after["id"], after["year"], after["agency"], after["cells"]) == (
+        before["id"], before["year"], before["agency"], before["cells"])
+    assert after["text"] == before["text"]
