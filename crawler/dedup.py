@@ -26,11 +26,12 @@ NGRAM = 5
 NUM_PERM = 128
 BANDS = 32
 ROWS = 4  # BANDS * ROWS == NUM_PERM; candidate S-curve midpoint (1/32)**(1/4) ~ 0.42
-# Chosen from measurements (benchmarks/dedup.py --sweep, 10k generated reports, and the corpus):
+# Chosen from measurements (`python benchmarks/dedup.py --sizes 10000 --sweep`, and the corpus):
 # planted copies (chrome, PDF wraps/page numbers, a dropped sentence, typos, all at once) scored
 # min 0.77 / p1 0.84; distinct reports that became LSH candidates (mostly the same agency's adjacent
-# year) p99.9 0.46 / max 0.56; the real 洪泽区 2023 vs 2024 PDFs score 0.47. 0.7 sits in that gap
-# (precision 1.0, recall 1.0 on the generated set from 0.6 to 0.75; 0.8 loses 0.04% recall, 0.9 7%).
+# year) p99.9 0.48 / max 0.57; the real 洪泽区 2023 vs 2024 PDFs score 0.47. 0.7 sits in that gap:
+# precision and recall 1.0 on the generated set for 0.6-0.8; 0.5 lets 2.7% wrong pairs in (without
+# the year rule); 0.85 loses 1.1% recall, 0.9 loses 6.5%.
 NEAR_THRESHOLD = 0.7
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
