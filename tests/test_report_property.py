@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from crawler.report.parse import parse_bytes, parse_text
 from tests.reportgen import Generated, render_docx, render_html, render_pdf, render_text, reports
 
-FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _assert_same(g: Generated, tables: dict, checks: list[dict]) -> None:

@@ -109,3 +109,13 @@ def test_accepted_is_not_received() -> None:
     """受理 (accepted) is not the template's 新收 (received): not read into requests.new."""
     rep = parse_text("县住建局2020年政府信息公开工作年度总结\n一、总体情况\n全年受理依申请公开1件。")
     assert "requests.new.total" not in rep.tables
+
+
+def test_title_over_two_lines_and_published_from_text() -> None:
+    from crawler.report.parse import find_title
+
+    assert find_title("洪泽区人民政府\n2023 年政府信息公开工作年度报告\n本报告…") == "洪泽区人民政府2023年政府信息公开工作年度报告"
+    assert find_title("正文\n2024 年上海市科委政府信息公开工作\n年度报告\n根据…") == "2024年上海市科委政府信息公开工作年度报告"
+    rep = parse_text("县住建局2020年政府信息公开工作年度总结\n浏览次数: 发表时间:2021-01-11 10:46 信息来源:霍山县住建局")
+    assert rep.published == "2021-01-11"
+    assert rep.year == 2020

@@ -78,10 +78,12 @@ def find_title(text: str) -> str:
         if len(ln) <= 60 and is_report_title(ln):
             return ln
         if i + 1 < len(lines):
-            joined = ln + lines[i + 1]
-            if len(joined) <= 60 and is_report_title(joined) and not is_report_title(lines[i + 1]) or (
-                len(joined) <= 60 and is_report_title(joined) and title_year(ln) is None and len(ln) <= 20
-            ):
+            nxt = lines[i + 1]
+            joined = ln + nxt
+            # a title wrapped over two lines, or an agency line above a "2023年…报告" line
+            wrapped = not is_report_title(nxt)
+            agency_above = title_year(ln) is None and len(ln) <= 20
+            if len(joined) <= 60 and is_report_title(joined) and (wrapped or agency_above):
                 return joined
     return ""
 
@@ -477,6 +479,7 @@ def parse_text(
     year_for_names = rep.year or regions.LATEST_YEAR
     rep.agency_raw = _raw_agency(rep.title, raw_text)
     rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names)
+    rep.agency_raw = rep.agency_raw or rep.agency  # found written in full in the text
     rep.warnings.extend(warns)
     site_code = str(site.get("SiteIDCode", "") or "")
     rep.region, warns = _region_of(rep.agency, [c[:600] for c in contexts], site_code, rep.year)
