@@ -158,6 +158,21 @@ def test_html_pdf_mirror_and_repost_are_one_report(store_url: str, tmp_path: Pat
         assert rec["url"] == "http://gov.cn/2024/r.html"  # the first copy stays primary
 
 
+def test_a_copy_with_more_cells_becomes_the_primary_source(store_url: str, tmp_path: Path) -> None:
+    text = report_text(12, 2023)
+    full = {f"requests.{row}.total": n for n, row in enumerate(["new", "carried_over", "granted", "partial"])}
+    with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
+        flat = s.save(make_item("http://a/r.pdf", text, kind="pdf", tables={"requests.new.total": 0}))
+        rich = s.save(make_item("http://a/r.html", text + "\n打印本页", tables=full))
+        assert (rich.status, rich.report_id) == ("duplicate", flat.report_id)
+        assert "became the primary source" in rich.dedup_reason
+        rec = next(s.reports())
+        assert rec["url"] == "http://a/r.html" and rec["cells"] == full and rec["version"] == 1
+        poorer = s.save(make_item("http://b/r.html", text, tables={"requests.new.total": 0}))
+        assert poorer.status == "duplicate" and "primary" not in poorer.dedup_reason
+        assert next(s.reports())["url"] == "http://a/r.html"
+
+
 def test_reports_of_different_years_are_never_merged(store_url: str, tmp_path: Path) -> None:
     t22, t23 = report_text(21, 2022), report_text(21, 2023)
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:

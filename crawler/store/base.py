@@ -347,10 +347,10 @@ class Store:
                 reason = f"{how}; another copy"
                 if jac is not None and "jaccard" not in how:
                     reason += f" (jaccard {jac:.2f})"
-                if self._better(report, rid):
-                    self._write_report(rid, item, digest, report, year, kind, text, tkey, sig)
-                    reason += "; became the primary source (more cells)"
             sim = jac
+        if status == "duplicate" and self._better(report, rid):
+            self._write_report(rid, item, digest, report, year, kind, text, tkey, sig)
+            reason += "; became the primary source (more cells)"
         self._link(source_id, rid, tkey, status, reason, sim, item, etag, lastmod, digest, fetched)
         return SaveResult(status, rid, reason)
 
