@@ -177,6 +177,10 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
     res = TableResult()
     group_other = False
     last_key = ""
+    # Rows of numbers without any label mean this text does not keep labels before their
+    # numbers (PDF text of tall cells puts the numbers above a centred label): then only labels
+    # on the numbers' own line are trusted.
+    unlabelled = any(r.nonblank >= 2 and not [t for t in r.texts if norm(t)] for r in rows)
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
         if last_key in ("other.no_correction", "other.unpaid_fee"):
@@ -193,6 +197,15 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
         keys = _resolve(row.own, group_other) if row.own else set()
         if not keys:
             keys = _resolve(texts, group_other)
+            if keys and unlabelled and row.nonblank:
+                res.warnings.append(
+                    f"table 三: numbers under a label on another line ({', '.join(sorted(keys))}) in a table where "
+                    "numbers and labels drift apart; not read"
+                )
+                for k in keys:
+                    res.rows_found.add(k)
+                last_key = next(iter(keys)) if len(keys) == 1 else last_key
+                continue
         if not keys and texts and _OTHER_GROUP.search(_label(texts[-2:])):
             keys = {"other.all"}  # （六）其他处理 kept as one row
         if not keys:
