@@ -22,6 +22,7 @@ from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_chrome_line,
 from crawler.extract.containers import STRONG, pick_regions
 from crawler.extract.convert import detect_script, to_simplified
 from crawler.extract.density import density_pick
+from crawler.extract.header import Header, split_header
 from crawler.extract.render import element_text
 from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
 from crawler.tablegrid import Grid, table_grid
@@ -344,6 +345,9 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
     doc.source = md.source_from_meta(meta)
     doc.breadcrumb = md.breadcrumb(root)
     doc.index_block = md.index_block(root)
+    if doc.index_block.get("名称"):
+        # the index block's 名称 is the article's name: it may show a <title> to carry a suffix
+        doc.title = md.prefer_heading(doc.title, doc.title, [doc.index_block["名称"]])
     if not doc.published:
         doc.published = md.parse_date(doc.index_block.get("发布日期", "")) or md.parse_date(
             doc.index_block.get("成文日期", ""))
@@ -459,12 +463,43 @@ def _title_line(lines: list[str]) -> str:
     return ""
 
 
+def _fill_from_header(doc: Document, header: Header) -> None:
+    """Title, date, source and link from a tool header; the index-block labels among its fields."""
+    kinds = header.kinds
+    if kinds.get("title") or header.title_line:
+        doc.title = md.clean_title(kinds.get("title") or header.title_line, {})
+    doc.published = md.parse_date(kinds.get("date", "")) or md.parse_date(kinds.get("written", ""))
+    source = kinds.get("source", "")
+    # a 来源 that is a web address names the page, not the publisher
+    if source and not re.match(r"(?i)^(?:https?:|www\.)", source) and len(source) <= 60:
+        doc.source = source
+    elif 0 < len(kinds.get("agency", "")) <= 60:
+        doc.source = kinds["agency"]
+    link = kinds.get("link", "") or (source if source.lower().startswith("http") else "")
+    if not doc.url and re.match(r"(?i)^https?://\S+$", link):
+        doc.url = link
+    block: dict[str, str] = {}
+    for label, value in header.fields.items():
+        key = md.index_label(label)
+        if key and value:
+            block.setdefault(key, value)
+    doc.index_block = block
+
+
 def clean_plain_text(text: str, url: str = "") -> Document:
     """Document from text another tool extracted: the same line cleaning, plus any title/date/source."""
     doc = Document(url=url, encoding="unicode")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     text = check_text(text, doc.warnings)
     lines = text.split("\n")
+    script = detect_script(text)
+    # labels are matched in Simplified (標題 -> 标题); the indices are those of the original lines
+    header = split_header([to_simplified(x) for x in lines[:40]] if script == "traditional" else lines)
+    if header.body_start:
+        # the tool's own header (标题：… 原文链接：… ===== 正文 =====) is metadata, not text
+        lines = lines[:header.start] + lines[header.body_start:]
+        text = "\n".join(lines)
+        _fill_from_header(doc, header)
     head = lines[:15]
     for line in head:
         crumbs = md.breadcrumb_from_line(line)
@@ -473,10 +508,10 @@ def clean_plain_text(text: str, url: str = "") -> Document:
             break
     # only 来源/时间 header lines: a date inside a report sentence (统计时间：…) is not the publication date
     _fill_from_text_head(doc, "\n".join(x for x in head if is_meta_line(x)))
-    script = detect_script(text)
     probe = [to_simplified(x) for x in head] if script == "traditional" else head
     kept_head = [s for _, s in clean_lines(probe)]
-    doc.title = _title_line(kept_head)
+    if not doc.title:
+        doc.title = _title_line(kept_head)
     _finish_text(doc, text)
     doc.method = "plain"
     if not doc.text.strip():

@@ -59,8 +59,27 @@ _TITLE_SEP = re.compile(r"\s*(?:_{1,2}|\s[-–—|｜]\s|\||｜|-{2,})\s*")
 _SITE_SUFFIX = re.compile(r"(?:政府|人民政府|门户网站|网站|政府网|中国政府网|管委会|委员会|政务网|信息公开|平台|首页)$")
 
 
+# A trailing "-沭阳县发改局" glued to the title: a short name (no digits) of an agency or a site.
+_AGENCY_SUFFIX = re.compile(
+    r"(?<!—)\s*[-–—]\s*([\u4e00-\u9fff（）()]{2,20}?(?:局|委|委员会|办|办公室|厅|院|政府|网|网站|门户|中心|部|署|所|处"
+    r"|站|会|集团|公司|平台|政务网|信息公开|首页|街道|镇|乡))\s*$")
+
+
+def strip_agency_suffix(title: str, site: dict[str, str] | None = None) -> str:
+    """Drop a trailing -某某局 / -某某县人民政府 (or -SiteName) that a CMS or a saving tool appended."""
+    t = title.strip()
+    for v in (site or {}).values():
+        for sep in ("-", "–", "—", "_", "|", "｜"):
+            if v and len(t) > len(v) + 4 and t.endswith(sep + v):
+                return t[: -len(sep + v)].rstrip()
+    m = _AGENCY_SUFFIX.search(t)
+    if m and m.start() >= 4:
+        return t[: m.start()].rstrip()
+    return t
+
+
 def clean_title(raw: str, site: dict[str, str]) -> str:
-    """Strip site and column suffixes (…_政府信息公开年报_平潭综合实验区党工委管委会) from a <title>."""
+    """Strip site and column suffixes (…_政府信息公开年报_平潭综合实验区党工委管委会, …-某某县发改局)."""
     raw = _WS.sub(" ", raw or "").strip()
     if not raw:
         return ""
@@ -71,8 +90,21 @@ def clean_title(raw: str, site: dict[str, str]) -> str:
         return parts[0]
     # The article comes first, column and site after; a site name in front means the reverse order.
     if len(keep) > 1 and _SITE_SUFFIX.search(keep[0]):
-        return max(keep, key=len)
-    return keep[0]
+        return strip_agency_suffix(max(keep, key=len), site)
+    return strip_agency_suffix(keep[0], site)
+
+
+_HEADING_SEP = re.compile(r"^\s*[-–—_|｜]")
+
+
+def prefer_heading(title: str, raw_title: str, headings: list[str]) -> str:
+    """The article's own heading when the <title> is that heading plus a suffix (…报告-某某局)."""
+    raw = _WS.sub(" ", raw_title or "").strip()
+    for h in headings:
+        h = _WS.sub(" ", h or "").strip()
+        if len(h) >= 6 and h != raw and raw.startswith(h) and _HEADING_SEP.match(raw[len(h):]):
+            return h
+    return title
 
 
 def site_info(meta: dict[str, str]) -> dict[str, str]:
@@ -85,7 +117,9 @@ def title_from(root: _Element, meta: dict[str, str], site: dict[str, str]) -> st
             return meta[k]
     t = root.find(".//title")
     if t is not None and (t.text_content() or "").strip():
-        return clean_title(t.text_content(), site)
+        raw = t.text_content()
+        headings = [h.text_content() for h in root.iter("h1")]
+        return prefer_heading(clean_title(raw, site), raw, headings)
     for h in root.iter("h1"):
         txt = _WS.sub(" ", h.text_content()).strip()
         if 4 <= len(txt) <= 120:
@@ -142,6 +176,11 @@ INLINE_FIELD = re.compile(
 
 def _label_key(label: str) -> str:
     return _INDEX_LABELS.get(_WS.sub("", label), _INDEX_LABELS.get(label, label))
+
+
+def index_label(label: str) -> str:
+    """The canonical index-block key of a label (发文字号 -> 文号), '' when it is none."""
+    return _INDEX_LABELS.get(_WS.sub("", label), "")
 
 
 _DATE_KEYS_CANON = ("成文日期", "发布日期")
