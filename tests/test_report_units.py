@@ -79,6 +79,10 @@ def test_ambiguous_county_is_not_guessed() -> None:
     assert d is not None and d.code == "350102"
     d, _ = resolve("鼓楼区人民政府", [], "3201060001", 2024)  # SiteIDCode prefix: Nanjing 鼓楼区
     assert d is not None and d.code == "320106"
+    d, _ = resolve("城区人民政府", ["山西省阳泉市"], "", 2023)  # the city named nearby, not just the province
+    assert d is not None and d.code == "140302"
+    d, _ = resolve("城区人民政府", ["山西省"], "", 2023)
+    assert d is None
     d, _ = resolve("平潭综合实验区", [], "3590000001", 2024)  # site code names the province only
     assert d is not None and d.province == "福建省"
 

@@ -159,9 +159,13 @@ def resolve(
                 by_hint = [d for d in level_cands if d.code.startswith(_prefix(hint))]
                 if len(by_hint) == 1:
                     return by_hint[0], warnings
-            by_ctx = [d for d in level_cands if any(_is_parent(p, d) for p in ctx_divs)]
-            if len(by_ctx) == 1:
-                return by_ctx[0], warnings
+            for parent_level in (2, 1):  # the city named nearby first, then the province
+                by_ctx = [d for d in level_cands
+                          if any(p.level == parent_level and _is_parent(p, d) for p in ctx_divs)]
+                if len(by_ctx) == 1:
+                    return by_ctx[0], warnings
+                if by_ctx:
+                    break
             warnings.append(
                 f"{level_cands[0].name} names {len(level_cands)} divisions; the county is not guessed"
             )
