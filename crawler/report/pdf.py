@@ -12,6 +12,17 @@ Grid = list[list[str | None]]
 _PAGE_NO = re.compile(r"^\s*(?:[-－—–]\s*\d{1,3}\s*[-－—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
 
 
+_TABLE_WORDS = re.compile(r"第二十条|信息内容|自然人|行政复议|行政诉讼|新收|办理结果|结转|不予公开|无法提供|不予处理|总计")
+_NUMBERS_LINE = re.compile(r"(?:\d+\s+){2,}\d+")
+
+
+def _may_hold_table(text: str) -> bool:
+    """A page with a table's words, or with several lines of three or more numbers."""
+    if _TABLE_WORDS.search(text):
+        return True
+    return sum(1 for ln in text.splitlines() if _NUMBERS_LINE.search(ln)) >= 3
+
+
 @dataclass
 class FileText:
     text: str = ""
@@ -54,6 +65,8 @@ def pdf_text(body: bytes) -> FileText:
         for page in pdf.pages:
             txt = page.extract_text() or ""
             pages.append("\n".join(ln for ln in txt.splitlines() if not _PAGE_NO.match(ln)))
+            if not _may_hold_table(txt):
+                continue  # table finding is the slow part; prose pages are skipped
             for tb in page.extract_tables():
                 # None marks a position covered by a merged cell: kept, the row reader skips it
                 grid = [list(row) for row in tb]
