@@ -144,3 +144,40 @@ def test_index_block_名称_cleans_the_title():
     html = _page("某县2023年政府信息公开年度报告-花乡某县", "", block).replace(b"<h1></h1>", b"")
     doc = extract_document(html)
     assert doc.title == "某县2023年政府信息公开年度报告"
+
+
+def _saved_page(info: str) -> bytes:
+    """A page as a saving tool writes it: its own 标题/来源/采集时间 block above the portal page."""
+    body = "".join(f"<p>第{i}段：本局认真贯彻条例要求，全年主动公开政府信息{i}条，依申请公开办理及时。</p>" for i in range(8))
+    return (
+        "<html><head><meta charset='utf-8'><title>某县2023年报告-某县发改局</title></head><body>"
+        "<div class='meta'><div><strong>标题：</strong>某县2023年报告-某县发改局</div>"
+        "<div><strong>来源：</strong><a href='http://x.example/a.shtml'>http://x.example/a.shtml</a></div>"
+        "<div><strong>采集时间：</strong>2025-12-30T21:37:37+08:00</div></div>"
+        f"<article><div class='article'>{info}{body}</div></article></body></html>"
+    ).encode()
+
+
+def test_saving_tool_time_and_address_are_not_date_and_source():
+    doc = extract_document(_saved_page(""))
+    assert doc.published == ""
+    assert doc.source == ""
+    assert "采集时间" not in doc.text
+
+
+def test_date_and_source_line_inside_the_body_container():
+    doc = extract_document(_saved_page("<div class='info'>发布时间：2024-01-17 来源：某县发改局</div>"))
+    assert (doc.published, doc.source) == ("2024-01-17", "某县发改局")
+    assert "发布时间" not in doc.text
+
+
+@pytest.mark.parametrize("line", ["采集时间：2025-12-30T21:37:37+08:00", "抓取时间: 2024-01-01 10:00"])
+def test_saving_time_lines_are_dropped(line: str):
+    doc = clean_plain_text(f"某县2023年政府信息公开工作年度报告\n{line}\n一、总体情况\n全年公开信息10条。")
+    assert line not in doc.text and doc.published == ""
+
+
+def test_a_dated_report_sentence_is_text_not_a_publication_date():
+    doc = clean_plain_text("某县2023年政府信息公开工作年度报告\n统计时间：2023年1月1日至2023年12月31日\n一、总体情况\n全年公开信息10条。")
+    assert doc.published == ""
+    assert "统计时间：2023年1月1日至2023年12月31日" in doc.text

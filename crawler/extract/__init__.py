@@ -291,6 +291,11 @@ def _finish_text(doc: Document, raw_text: str) -> None:
     doc.text = "\n".join(s for _, s in kept)
 
 
+def _meta_head(text: str) -> str:
+    """The 来源/时间 lines among the first lines of a text (not dates inside report sentences)."""
+    return "\n".join(x for x in text.split("\n", 15)[:15] if is_meta_line(x))
+
+
 def _fill_from_text_head(doc: Document, text: str) -> None:
     """Date and source from the 来源：… 时间：… line when meta tags lacked them."""
     if doc.published and doc.source:
@@ -384,6 +389,8 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             region = _join(regions)
         doc.tables = _body_tables(region, doc.warnings)
         own = element_text(region)
+        # 发布时间：… 来源：… inside the container, above the first paragraph
+        _fill_from_text_head(doc, _meta_head(own))
         if _chars(own) > _TRAF_MAX_CHARS:
             raw = own
             doc.warnings.append(f"body container of {_chars(own)} characters: trafilatura skipped")
@@ -403,6 +410,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
         dense_text = element_text(dense) if dense is not None else ""
         if dense is not None:
             _fill_from_text_head(doc, _head_text(dense))
+            _fill_from_text_head(doc, _meta_head(dense_text))
             doc.tables = _body_tables(dense, doc.warnings)
         # trafilatura's fallback extractors cost seconds on megabyte pages
         traf = _trafilatura(_wrap(body), fast=size > _BIG // 2, warnings=doc.warnings)
@@ -507,7 +515,7 @@ def clean_plain_text(text: str, url: str = "") -> Document:
             doc.breadcrumb = crumbs
             break
     # only 来源/时间 header lines: a date inside a report sentence (统计时间：…) is not the publication date
-    _fill_from_text_head(doc, "\n".join(x for x in head if is_meta_line(x)))
+    _fill_from_text_head(doc, _meta_head("\n".join(head)))
     probe = [to_simplified(x) for x in head] if script == "traditional" else head
     kept_head = [s for _, s in clean_lines(probe)]
     if not doc.title:

@@ -169,8 +169,9 @@ _LABEL_RE = re.compile(
     + r")\s*[】\]]?\s*[:：]\s*(.*)$", re.S)
 _LABEL_NOCOLON = re.compile(r"^\s*(" + "|".join(sorted((re.escape(k) for k in _INDEX_LABELS), key=len, reverse=True))
                             + r")\s*$")
+# 采集时间 / 抓取时间 is when a tool saved the page, never when it was published.
 INLINE_FIELD = re.compile(
-    r"(信息来源|来源|來源|发布机构|发布时间|發布時間|发布日期|發布日期|发表时间|发稿时间|时间|時間|日期|作者|浏览次数|点击数|阅读次数)"
+    r"(?<!采集|抓取|爬取|保存|下载|存档|入库)(信息来源|来源|來源|发布机构|发布时间|發布時間|发布日期|發布日期|发表时间|发稿时间|时间|時間|日期|作者|浏览次数|点击数|阅读次数)"
     r"\s*[:：]\s*")
 
 
@@ -252,6 +253,9 @@ def index_block(root: _Element) -> dict[str, str]:
     return out if len(_CORE & out.keys()) >= 2 else {}
 
 
+_URLISH = re.compile(r"(?i)^(?:https?:|www\.|[\w-]+(?:\.[\w-]+)+/)")
+
+
 def fields_in_text(text: str) -> dict[str, str]:
     """来源 / 发布时间 / … values from a header line such as 来源：X 时间：2024-03-08 15:34."""
     out: dict[str, str] = {}
@@ -262,7 +266,8 @@ def fields_in_text(text: str) -> dict[str, str]:
         val = re.split(r"\s{2,}|\u3000|\xa0", val.strip())[0].strip()
         label = m.group(1)
         if label in ("来源", "信息来源", "來源", "发布机构"):
-            if val and len(val) <= 40 and "source" not in out:
+            # a web address names the page, not its publisher
+            if val and len(val) <= 40 and "source" not in out and not _URLISH.match(val):
                 out["source"] = val
         elif label not in ("作者", "浏览次数", "点击数", "阅读次数"):
             d = parse_date(val)

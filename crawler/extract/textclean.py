@@ -35,6 +35,9 @@ def is_meta_line(line: str) -> bool:
     fields = list(INLINE_FIELD.finditer(s))
     if not fields or fields[0].start() > 2:
         return False
+    # 统计时间：2023年1月1日至… is a report sentence; only a bare 时间/日期 label is page furniture
+    if fields[0].group(1) in ("时间", "時間", "日期") and _CJK.match(s[fields[0].start() - 1:fields[0].start()]):
+        return False
     # two fields (来源 + 时间) or a lone date/counter field
     return len(fields) >= 2 or bool(re.search(r"\d{4}\s*[-年/.]\s*\d{1,2}", s)) or len(s) <= 20
 
