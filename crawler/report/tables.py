@@ -195,6 +195,8 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
                     group_other = False
         # the line's own label first, then everything since the previous run (split words)
         keys = _resolve(row.own, group_other) if row.own else set()
+        if not keys and row.own and _OTHER_GROUP.search(_label(row.own)):
+            keys = {"other.all"}  # （六）其他处理 with its numbers on its own line
         if not keys:
             keys = _resolve(texts, group_other)
             if keys and unlabelled and row.nonblank:
