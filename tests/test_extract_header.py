@@ -181,3 +181,23 @@ def test_a_dated_report_sentence_is_text_not_a_publication_date():
     doc = clean_plain_text("某县2023年政府信息公开工作年度报告\n统计时间：2023年1月1日至2023年12月31日\n一、总体情况\n全年公开信息10条。")
     assert doc.published == ""
     assert "统计时间：2023年1月1日至2023年12月31日" in doc.text
+
+
+def test_saving_tool_block_inside_the_body_is_read_and_cut():
+    body = "".join(f"<p>第{i}段：本局认真贯彻条例要求，全年主动公开政府信息{i}条，依申请公开办理及时。</p>" for i in range(8))
+    html = (
+        "<html><head><meta charset='utf-8'></head><body><div>"
+        "<div><b>标题：</b>某县发改局2023年政府信息公开年度报告-某县发改局</div><div><b>单位：</b>某县发改局</div>"
+        "<div><b>来源：</b>http://x.example/a.shtml</div><div><b>采集时间：</b>2025-12-30T21:37:37+08:00</div>"
+        f"{body}</div></body></html>"
+    )
+    doc = extract_document(html.encode())
+    assert doc.title == "某县发改局2023年政府信息公开年度报告"
+    assert (doc.source, doc.url, doc.published) == ("某县发改局", "http://x.example/a.shtml", "")
+    assert doc.text.startswith("第0段") and "单位" not in doc.text
+
+
+def test_two_fields_on_one_header_line():
+    doc = clean_plain_text("# 某县2023年工作总结\n\n> 来源：某县农业农村局 发布日期：2024年1月5日\n\n2023年以来，我局抓好三农工作。")
+    assert (doc.title, doc.source, doc.published) == ("某县2023年工作总结", "某县农业农村局", "2024-01-05")
+    assert "来源" not in doc.text

@@ -391,6 +391,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
         own = element_text(region)
         # 发布时间：… 来源：… inside the container, above the first paragraph
         _fill_from_text_head(doc, _meta_head(own))
+        _cut_header(doc, own)  # read before trafilatura, which may drop the lines
         if _chars(own) > _TRAF_MAX_CHARS:
             raw = own
             doc.warnings.append(f"body container of {_chars(own)} characters: trafilatura skipped")
@@ -411,6 +412,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
         if dense is not None:
             _fill_from_text_head(doc, _head_text(dense))
             _fill_from_text_head(doc, _meta_head(dense_text))
+            _cut_header(doc, dense_text)
             doc.tables = _body_tables(dense, doc.warnings)
         # trafilatura's fallback extractors cost seconds on megabyte pages
         traf = _trafilatura(_wrap(body), fast=size > _BIG // 2, warnings=doc.warnings)
@@ -430,6 +432,8 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
                 doc.warnings.append("the page embeds frames that may hold the body: " + " ".join(frames[:5]))
 
     raw = check_text(raw, doc.warnings) if raw else raw
+    if raw:
+        raw = _cut_header(doc, raw)
     _finish_text(doc, raw)
     if raw and not looks_like_prose(doc.text, bool(doc.tables)):
         doc.warnings.append("extracted text does not read like an article (navigation only?); text left empty")
@@ -492,6 +496,24 @@ def _fill_from_header(doc: Document, header: Header) -> None:
         if key and value:
             block.setdefault(key, value)
     doc.index_block = block
+
+
+def _cut_header(doc: Document, raw: str) -> str:
+    """A saving tool's 标题：… 来源：… block at the top of the body text: cut, and read for what is missing.
+
+    The page's own metadata (meta tags, index block) is machine-written and wins.
+    """
+    lines = raw.split("\n")
+    header = split_header(lines)
+    if not header.body_start:
+        return raw
+    found = Document()
+    _fill_from_header(found, header)
+    doc.title = doc.title or found.title
+    doc.published = doc.published or found.published
+    doc.source = doc.source or found.source
+    doc.url = doc.url or found.url
+    return "\n".join(lines[:header.start] + lines[header.body_start:])
 
 
 def clean_plain_text(text: str, url: str = "") -> Document:

@@ -56,14 +56,31 @@ class Header:
     kinds: dict[str, str] = field(default_factory=dict)  # kind -> first non-empty value
 
 
-def _field(line: str) -> tuple[str, str] | None:
+# a second label on the same line: 来源：某局 发布时间：2024-01-17
+_NEXT = re.compile(r"\s+(?=(?:" + _LABEL_ALT + r")\s*[:：])", re.I)
+
+
+def _fields(line: str) -> list[tuple[str, str]]:
+    """(label, value) pairs of a header line; [] when it is not one."""
     m = _FIELD.match(line)
     if not m:
-        return None
-    value = m.group(2).strip().strip("*").strip()
+        return []
+    label, value = re.sub(r"\s+", "", m.group(1)), m.group(2)
+    if not re.match(r"(?i)^(?:https?:|www\.)", value.strip()):
+        parts = _NEXT.split(value, maxsplit=1)
+        if len(parts) == 2:
+            rest = _fields(parts[1])
+            if rest:
+                return [*_fields(f"{label}：{parts[0]}"), *rest]
+    value = value.strip().strip("*").strip()
     if len(value) > _MAX_VALUE or "。" in value:
-        return None
-    return re.sub(r"\s+", "", m.group(1)), value
+        return []
+    return [(label, value)]
+
+
+def _field(line: str) -> tuple[str, str] | None:
+    f = _fields(line)
+    return f[0] if f else None
 
 
 def _is_banner(line: str) -> bool:
@@ -106,15 +123,15 @@ def _header_from(lines: list[str], start: int) -> Header:
         line = lines[i]
         if not line.strip():
             continue
-        f = _field(line)
-        if f is not None:
-            label, value = f
-            kind = _LABELS.get(label, _LABELS.get(label.lower(), "other"))
-            labelled += 1
-            strong = strong or kind in ("title", "source", "link")
-            head.fields.setdefault(label, value)
-            if value and kind not in head.kinds:
-                head.kinds[kind] = value
+        fields = _fields(line)
+        if fields:
+            for label, value in fields:
+                kind = _LABELS.get(label, _LABELS.get(label.lower(), "other"))
+                labelled += 1
+                strong = strong or kind in ("title", "source", "link")
+                head.fields.setdefault(label, value)
+                if value and kind not in head.kinds:
+                    head.kinds[kind] = value
             end = i + 1
             continue
         if _is_banner(line):
