@@ -323,7 +323,8 @@ def render_html(g: Generated) -> str:
 
 
 def render_text(g: Generated, style: str) -> str:
-    """Tables flattened the ways other tools do: 'cells' (one cell per line, `x |`), 'markdown',
+    """Tables flattened the ways other tools do: 'cells' (one cell per line, `x |`), 'lines' (one
+    cell per line, nothing else), 'markdown',
     'tabs', or 'spaces' (PDF text: label then numbers, blanks written as —)."""
     out = [title(g), _INTRO, "一、总体情况", "本年度工作稳步推进。", "二、主动公开政府信息情况"]
 
@@ -331,6 +332,8 @@ def render_text(g: Generated, style: str) -> str:
         if style == "cells":
             out.extend(f"{c} |" if c else "|" for c in cells)
             out.append("|")
+        elif style == "lines":  # one cell per line, no separators; a blank cell written as -
+            out.extend(c or "-" for c in cells)
         elif style == "markdown":
             out.append("| " + " | ".join(cells) + " |")
         elif style == "tabs":

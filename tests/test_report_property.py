@@ -32,7 +32,7 @@ def test_html_round_trip(g: Generated) -> None:
 
 
 @FAST
-@given(reports(), st.sampled_from(["cells", "markdown", "tabs", "spaces"]))
+@given(reports(), st.sampled_from(["cells", "lines", "markdown", "tabs", "spaces"]))
 def test_flattened_text_round_trip(g: Generated, style: str) -> None:
     rep = parse_text(render_text(g, style))
     _assert_same(g, rep.tables, rep.checks)
