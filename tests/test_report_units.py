@@ -123,3 +123,26 @@ def test_title_over_two_lines_and_published_from_text() -> None:
     rep = parse_text("县住建局2020年政府信息公开工作年度总结\n浏览次数: 发表时间:2021-01-11 10:46 信息来源:霍山县住建局")
     assert rep.published == "2021-01-11"
     assert rep.year == 2020
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "want"),
+    [
+        ("本年收费金额（单位：万元）", "1.5", 15000),
+        ("本年收费金额（单位：元）", "1234.5", 1234.5),
+        ("本年收费金额", "2", 20000),  # the 2021 template's own unit
+        ("本年收费金额（单位：万元）", "300元", 300),  # the cell's unit wins
+    ],
+)
+def test_money_units(header: str, cell: str, want: float) -> None:
+    text = (f"二、主动公开政府信息情况\n第二十条第（八）项\n| 信息内容 | {header} |\n| 行政事业性收费 | {cell} |\n"
+            "三、收到和处理政府信息公开申请情况\n")
+    assert parse_text(text).tables == {"active.fees.amount_yuan": want}
+
+
+def test_procurement_amount_without_unit_is_not_guessed() -> None:
+    text = ("二、主动公开政府信息情况\n第二十条第（九）项\n| 信息内容 | 采购项目数量 | 采购总金额 |\n"
+            "| 政府集中采购 | 36 | 6894 |\n三、收到和处理政府信息公开申请情况\n")
+    rep = parse_text(text)
+    assert rep.tables == {"active.procurement.count": 36}
+    assert any("unit" in w for w in rep.warnings)

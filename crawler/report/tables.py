@@ -86,6 +86,7 @@ ACTIVE_LAYOUT = {
 _HINT_2021 = re.compile(r"制发|现行有效|废止|收费金额")
 _HINT_2019 = re.compile(r"新制作|本年新|新公开|对外公开总|上一年|增/减|增减|采购项目")
 _ITEM = re.compile(r"第二十条")
+_MONEY = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
 
 @dataclass
@@ -307,21 +308,20 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
     """Table 二: 主动公开政府信息情况 (第二十条 items)."""
     res = TableResult()
     hint = ""
-    wan = False
+    unit = ""  # money unit named by the latest header: 万元, 元, 亿元 or not named
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
         head = [norm(t) for t in texts]
         for h in head:
             if _ITEM.search(h):
-                hint, wan = "", False
+                hint, unit = "", ""
             if _HINT_2021.search(h):
                 hint = "2021"
             elif _HINT_2019.search(h):
                 hint = hint or "2019"
-            if "万元" in h:
-                wan = True
-            elif "元" in h and "金额" in h:
-                wan = False
+            m = re.search(r"(亿元|万元|元)", h) if ("金额" in h or "单位" in h) else None
+            if m:
+                unit = m.group(1)
         label = norm(row.own and "".join(row.own) or (texts[-1] if texts else ""))
         if not label and texts:
             label = head[-1]
@@ -349,14 +349,12 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
         for col, cell in zip(cols, vals, strict=True):
             scale = Decimal(1)
             if col.endswith("_yuan") and cell.kind == "num":
-                if cell.unit == "万元" or (not cell.unit and wan):
-                    scale = Decimal(10000)
-                elif cell.unit == "亿元":
-                    scale = Decimal(100000000)
-                elif cell.unit != "元" and not (name == "fees" and layout_name == "2021"):
+                # the unit comes from the cell, else the header; the 2021 fee column is printed
+                # （单位：万元） by the template itself
+                u = cell.unit or unit or ("万元" if name == "fees" and layout_name == "2021" else "")
+                if u not in _MONEY:
                     res.warnings.append(f"active.{name}.{col}: the money unit is not stated; not read")
                     continue
-                elif not cell.unit and name == "fees":
-                    scale = Decimal(10000)  # the 2021 template prints （单位：万元）
+                scale = _MONEY[u]
             res.put(f"active.{name}.{col}", cell, scale)
     return res
