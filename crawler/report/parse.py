@@ -136,7 +136,9 @@ def _raw_agency(title: str, text: str) -> str:
     t = squeeze(title)
     m = re.match(r"^(.*?)(?:19|20)\d{2}\s*年", t)
     if m:
-        pre = re.sub(r"^(?:关于)|[《》“”\"'\s:：]", "", m.group(1)).strip("（）() 、")
+        pre = re.sub(r"[《》“”\"'\s:：]", "", m.group(1)).strip("（）() 、")
+        if "关于" in pre:  # 某局关于(印发)…: the agency is before 关于
+            pre = pre.split("关于", 1)[0] or pre.split("关于", 1)[1]
         if 2 <= len(pre) <= 30 and not re.search(r"[，,。；;]", pre):
             return pre
         m2 = re.match(r"^(?:19|20)\d{2}年度?([\u4e00-\u9fff]{2,30}?)(?:政府信息公开|政务公开)", t)
