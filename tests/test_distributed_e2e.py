@@ -105,6 +105,7 @@ def _worker(env: dict[str, Any], base: str, n: int) -> subprocess.Popen[bytes]:
         "AUTOTHROTTLE_ENABLED": "0",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
         "ZWGK_PROGRESS_INTERVAL": "0",
+        "DUPEFILTER_DEBUG": "1",  # every filtered duplicate in the worker logs (at DEBUG)
     }
     cmd = _zwgk_args(
         env,
@@ -120,7 +121,7 @@ def _worker(env: dict[str, Any], base: str, n: int) -> subprocess.Popen[bytes]:
         "--name",
         "demo",
         "--log-level",
-        "INFO",
+        os.environ.get("ZWGK_TEST_WORKER_LOG", "INFO"),
     )
     for k, v in sets.items():
         cmd += ["--set", f"{k}={v}"]
@@ -168,7 +169,23 @@ def _fetched_twice(log: list[str]) -> dict[str, int]:
 
 
 def _save_log(env: dict[str, Any], log: list[str]) -> None:
-    (env["tmp"] / "requests.log").write_text("\n".join(log))  # for diagnosing a failure
+    """Keep the request log and what Redis still holds, for diagnosing a failure."""
+    import redis
+
+    (env["tmp"] / "requests.log").write_text("\n".join(log))
+    client = redis.Redis.from_url(REDIS_URL)
+    lines = []
+    for key in sorted(client.scan_iter(f"{env['prefix']}:*")):
+        kind = client.type(key).decode()
+        if kind == "list":
+            lines.append(f"{key.decode()} list {client.llen(key)}")
+            lines += [f"  {x.decode()[:300]}" for x in client.lrange(key, 0, 50)]
+        elif kind == "set":
+            lines.append(f"{key.decode()} set {client.scard(key)}")
+        else:
+            lines.append(f"{key.decode()} {kind}")
+    client.close()
+    (env["tmp"] / "redis.txt").write_text("\n".join(lines))
 
 
 def _portal() -> Any:

@@ -102,6 +102,7 @@ class ReliableQueue(FifoQueue):
         self._reclaim = server.register_script(_RECLAIM_LUA)
         self._push_unseen = server.register_script(PUSH_UNSEEN_LUA)
         self.counts = {"popped": 0, "acked": 0, "reclaimed": 0, "rejected": 0}
+        self.failed = ""  # set by fail(): acknowledge nothing any more
         self.heartbeat()  # registered before the first pop, so every processing list has an owner
         self._stop = threading.Event()
         self._beat = threading.Thread(target=self._beat_loop, name="zwgk-redis-heartbeat", daemon=True)
@@ -141,11 +142,14 @@ class ReliableQueue(FifoQueue):
 
     def push(self, request: Request) -> None:
         self.server.lpush(self.key, self._encode_request(request))
+        logger.debug("queued %s", request.url)
 
     def push_unseen(self, request: Request, dupefilter_key: str, fingerprint: str) -> bool:
         """Queue `request` unless its fingerprint is already in the dupefilter set, atomically."""
         data = self._encode_request(request)
-        return bool(self._push_unseen(keys=[dupefilter_key, self.key], args=[fingerprint, data]))
+        queued = bool(self._push_unseen(keys=[dupefilter_key, self.key], args=[fingerprint, data]))
+        logger.debug("%s %s", "queued" if queued else "already seen:", request.url)
+        return queued
 
     def pop(self, timeout: int = 0) -> Request | None:
         """Move the oldest request into this worker's processing list and return it.
@@ -176,6 +180,7 @@ class ReliableQueue(FifoQueue):
             request.meta[LEASE_META_KEY] = token
             self.leases[token] = (request, data)
             self.counts["popped"] += 1
+            logger.debug("took %s (lease %s)", request.url, token)
             return request
 
     def __len__(self) -> int:
@@ -184,9 +189,27 @@ class ReliableQueue(FifoQueue):
 
     # --- acknowledgement ----------------------------------------------------------------------
 
+    def fail(self, reason: str) -> None:
+        """Something this worker yielded could not be queued: from now on acknowledge nothing.
+
+        Its in-flight requests then stay in the processing list and are re-queued (by another worker
+        once this one's heartbeat stops, or at close), so the lost link is found again.
+        """
+        if not self.failed:
+            logger.error("worker %s stops acknowledging requests: %s", self.worker, reason)
+        self.failed = reason
+        try:
+            engine = self.spider.crawler.engine
+        except (AttributeError, RuntimeError):  # no crawl running
+            return
+        if getattr(engine, "spider", None) is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="redis_error"))
+
     def ack_finished(self) -> int:
         """Acknowledge every popped request the engine is done with; returns how many."""
-        if not self.leases:
+        if not self.leases or self.failed:
             return 0
         inprogress = _engine_inprogress(self.spider)
         if inprogress is None:
@@ -196,7 +219,9 @@ class ReliableQueue(FifoQueue):
             return 0
         pipe = self.server.pipeline(transaction=False)
         for token in done:
-            pipe.lrem(self.processing, 1, self.leases.pop(token)[1])
+            request, data = self.leases.pop(token)
+            pipe.lrem(self.processing, 1, data)
+            logger.debug("done %s (lease %s)", request.url, token)
         pipe.execute()
         self.counts["acked"] += len(done)
         return len(done)
@@ -261,6 +286,7 @@ class ReliableQueue(FifoQueue):
         self.stop_heartbeat()
         self.ack_finished()
         requeued = 0
+        # After fail() nothing was acknowledged: everything still listed goes back to the queue.
         if self.leases:
             # Graceful close waits for in-flight requests, so this is not expected; keep them anyway.
             logger.warning("%d request(s) still unacknowledged at close: re-queued", len(self.leases))

@@ -4,12 +4,16 @@ with the dupefilter check and the push done in one atomic Redis step."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from redis.exceptions import RedisError
 from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 logger = logging.getLogger(__name__)
+
+_PUSH_ATTEMPTS = 3
 
 
 class Scheduler(RedisScheduler):
@@ -35,6 +39,33 @@ class Scheduler(RedisScheduler):
             logger.info("Resuming crawl (%d requests queued in Redis)", queued)
 
     def enqueue_request(self, request: Any) -> bool:
+        """Queue a request in Redis; False when it was seen before or cannot be queued (logged).
+
+        Scrapy calls this from inside the processing of a response's output, where an exception is
+        swallowed without a word; so every failure is caught and logged here. When Redis itself keeps
+        failing, the queue stops acknowledging (see ReliableQueue.fail), so that the request whose
+        response yielded this one stays in flight and is re-queued rather than lost.
+        """
+        for attempt in range(_PUSH_ATTEMPTS):
+            try:
+                return self._enqueue(request)
+            except (TypeError, ValueError) as exc:  # not serialisable: it can never be queued
+                logger.error("cannot queue %s in Redis: %s", request.url, exc)
+                if self.stats:
+                    self.stats.inc_value("scheduler/unqueueable/redis")
+                return False
+            except RedisError as exc:
+                if attempt + 1 < _PUSH_ATTEMPTS:
+                    logger.warning("Redis error queueing %s (%s); retrying", request.url, exc)
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                logger.error("Redis error queueing %s: %s; this worker stops acknowledging", request.url, exc)
+                fail = getattr(self.queue, "fail", None)
+                if fail is not None:
+                    fail(f"could not queue {request.url}: {exc}")
+        return False
+
+    def _enqueue(self, request: Any) -> bool:
         if request.dont_filter:
             self.queue.push(request)
         elif hasattr(self.queue, "push_unseen"):
