@@ -34,7 +34,7 @@ def report_paths(portal: DemoPortal) -> set[str]:
 @pytest.fixture(scope="module")
 def three_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # 14 reports and 16 other articles, 6 per list page: five list pages, reports on most of them.
-    portal = DemoPortal(seed=21, n_reports=8, n_other=10, per_page=4)
+    portal = DemoPortal(seed=21, n_reports=6, n_other=10, per_page=4)
     server = FaultServer(portal=portal)
     db = tmp_path_factory.mktemp("incr") / "zwgk.db"
     marks = []
@@ -109,7 +109,7 @@ def test_run_record_has_per_portal_counts(three_runs: dict) -> None:
 
 
 def test_since_year_keeps_only_recent_reports(tmp_path: Path) -> None:
-    portal = DemoPortal(seed=21, n_reports=8, n_other=10, per_page=4)
+    portal = DemoPortal(seed=21, n_reports=6, n_other=10, per_page=4)
     server = FaultServer(portal=portal)
     db = tmp_path / "zwgk.db"
     since = 2023

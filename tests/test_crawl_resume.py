@@ -49,7 +49,7 @@ def snapshot(db: Path) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
 
 @pytest.fixture(scope="module")
 def resumed(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    portal = DemoPortal(seed=33, n_reports=14, n_other=4, per_page=4)
+    portal = DemoPortal(seed=33, n_reports=10, n_other=5, per_page=3)
     server = FaultServer(portal=portal, delay=0.03)  # slow-ish, so that the kill lands mid-crawl
     tmp = tmp_path_factory.mktemp("resume")
     whole, broken, jobdir = tmp / "whole.db", tmp / "broken.db", tmp / "job"
@@ -60,14 +60,30 @@ def resumed(tmp_path_factory: pytest.TempPathFactory) -> dict:
         proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *crawl_args(base, broken, "--jobdir", str(jobdir))],
                                 cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
-        while stored_reports(broken) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        while stored_reports(broken) < 3 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         at_kill = stored_reports(broken)
         second = zwgk(*crawl_args(base, broken, "--jobdir", str(jobdir)), cwd=tmp)
+
+        # A clean stop (SIGINT, as Ctrl-C): Scrapy saves its queue and the job is "paused".
+        paused, pjob = tmp / "paused.db", tmp / "pjob"
+        proc2 = subprocess.Popen([sys.executable, "-m", "crawler.cli", *crawl_args(base, paused, "--jobdir", str(pjob))],
+                                 cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Stop while list pages are still to come (reports are stored in bursts, after parsing).
+        mark = server.mark()
+        deadline = time.monotonic() + 60
+        while server.mark() - mark < 8 and proc2.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc2.send_signal(signal.SIGINT)
+        proc2.wait(timeout=60)
+        pause_state = (pjob / "zwgk-job.json").read_text()
+        at_pause = stored_reports(paused)
+        third = zwgk(*crawl_args(base, paused, "--jobdir", str(pjob)), cwd=tmp)
     return {"portal": portal, "whole": whole, "broken": broken, "at_kill": at_kill, "second": second,
-            "killed_code": proc.returncode, "jobdir": jobdir}
+            "killed_code": proc.returncode, "jobdir": jobdir, "paused": paused, "pause_state": pause_state,
+            "at_pause": at_pause, "third": third}
 
 
 def test_kill_landed_mid_crawl(resumed: dict) -> None:
@@ -99,3 +115,17 @@ def test_job_is_finished_and_a_new_run_starts_a_new_job(resumed: dict) -> None:
 
     state = json.loads((resumed["jobdir"] / "zwgk-job.json").read_text())
     assert state["state"] == "finished" and state["runs"] == 2
+
+
+def test_clean_stop_pauses_and_resumes_from_scrapys_queue(resumed: dict) -> None:
+    import json
+
+    assert json.loads(resumed["pause_state"])["state"] == "paused"
+    assert 0 < resumed["at_pause"] < len(resumed["portal"].ground_truth)
+    run = resumed["third"]
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    paused_reports, paused_sources = snapshot(resumed["paused"])
+    whole_reports, whole_sources = snapshot(resumed["whole"])
+    assert paused_reports == whole_reports
+    assert all(n == 1 for _, n in paused_sources)
+    assert [u.split("/", 3)[3] for u, _ in paused_sources] == [u.split("/", 3)[3] for u, _ in whole_sources]
