@@ -23,7 +23,7 @@ from crawler.report.tables import (
     read_requests,
     terminated,
 )
-from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment
+from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment, unflatten
 from crawler.report.values import Number, norm
 
 Grid = list[list[str | None]]
@@ -240,7 +240,7 @@ def find_sections(text: str) -> list[dict[str, str]]:
 
 _H_ACTIVE = re.compile(r"主动公开政府信息")
 _H_REQUESTS = re.compile(r"收到和处理政府信息公开申请|收到和处理.{0,4}申请")
-_H_APPEALS = re.compile(r"行政复议.{0,3}行政诉讼|复议.{0,2}诉讼情况")
+_H_APPEALS = re.compile(r"行政法?复议.{0,3}行政诉讼|复议.{0,2}诉讼情况")
 _NUMBERED = re.compile(r"^(?:第?[一二三四五六七八九十]{1,2}[、.．]|[(（][一二三四五六七八九十]{1,2}[)）]|\d{1,2}[、.．])")
 _H_END = re.compile(r"存在的主要问题|主要问题|改进情况|其他需要报告|其他事项")
 
@@ -326,6 +326,9 @@ def _read_tables(
         if "行政复议" in flat or "行政诉讼" in flat or "复议" in flat:
             by_table["appeals"].append(read_appeals(rows))
     covered = {kind for kind, results in by_table.items() if any(r.values for r in results)}
+    if len(covered) < 3:
+        text, flat_warnings = unflatten(text)
+        warnings.extend(flat_warnings)
     regions_ = {} if len(covered) == 3 else {kind: segment(lines)[0] for kind, lines in text_regions(text).items()}
     # whether this text closes rows with an empty cell, learnt where there are many rows
     closed = terminated(regions_.get("requests") or regions_.get("any") or [])
@@ -434,7 +437,9 @@ def parse_text(
     if converted:
         rep.warnings.append("Traditional characters were read as Simplified")
 
-    rep.title = squeeze(title or site.get("ArticleTitle", ""))
+    # a title given by the extractor is kept as given, whitespace collapsed (a space between an
+    # agency and its year is the page's); titles found in raw text lose the spaces PDF adds
+    rep.title = re.sub(r"[\s\u3000]+", " ", title or site.get("ArticleTitle", "")).strip()
     if len(rep.title) > 80 or re.search(r"[，,。；;]", rep.title):
         rep.title = ""  # a sentence taken for a title by an upstream tool
     rep.title = rep.title or find_title(raw_text)

@@ -142,8 +142,14 @@ def resolve(
     hint = _code_hint(site_code, idx)
     hits = [n for _, n in idx.find_names(name)]
     cands = [d for n in hits for d in idx.by_name[n]]
+    zone = ""
+    if not cands:
+        zone, hits = _zone_divisions(name, idx)
+        cands = [d for n in hits for d in idx.by_name[n]]
     if not cands:
         return hint, warnings
+    if zone:
+        warnings.append(f"{zone} is not a division itself; read as the division it lies in ({'/'.join(hits)})")
     ctx_names = {n for c in (context or []) for _, n in idx.find_names(c)} | set(hits)
     ctx_divs = [d for n in ctx_names for d in idx.by_name[n]]
     # most specific level first
@@ -169,12 +175,34 @@ def resolve(
             warnings.append(
                 f"{level_cands[0].name} names {len(level_cands)} divisions; the county is not guessed"
             )
+            provinces = {d.province_code for d in level_cands}
+            if zone and len(provinces) == 1 and (p := idx.by_code.get(provinces.pop())) is not None:
+                return p, warnings  # a zone whose stem names divisions of one province only
             continue
         d = level_cands[0]
         if hint is not None and not (d.code.startswith(_prefix(hint)) or hint.code.startswith(_prefix(d))):
             warnings.append(f"the name says {d.name} ({d.code}) but the site code says {hint.code}")
         return d, warnings
     return hint, warnings
+
+
+# Zones that are not divisions of their own but lie in one: 平潭综合实验区 is 平潭县, 成都高新区 is in
+# 成都市. Only the stem before the suffix is used, and only when it is a division's name without its
+# level word (平潭 → 平潭县); a zone named after something else (两江新区) resolves to nothing.
+_ZONE = re.compile(
+    r"^([\u4e00-\u9fff]{2,4}?)(?:综合实验区|综合试验区|经济技术开发区|高新技术产业开发区|经济开发区|高新区|新区|开发区)"
+)
+_LEVEL_WORDS = ("县", "区", "市", "州", "旗", "省", "自治县", "自治州", "自治旗")
+
+
+def _zone_divisions(name: str, idx: DivisionIndex) -> tuple[str, list[str]]:
+    """(zone name, division names its stem names) for 平潭综合实验区 and the like."""
+    m = _ZONE.match(name)
+    if not m:
+        return "", []
+    stem = m.group(1)
+    found = [stem + w for w in _LEVEL_WORDS if stem + w in idx.by_name]
+    return (m.group(0), found) if found else ("", [])
 
 
 def _prefix(d: Division) -> str:

@@ -10,6 +10,7 @@ row of values (two or more numbers) after another full row starts a new, unlabel
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -147,3 +148,92 @@ def segment(lines: Iterable[Line]) -> tuple[list[Row], list[str]]:
             last_line_full = full
     flush()
     return rows, [t for t, _ in texts]
+
+
+# ---------------------------------------------------------------- tables flattened into one line
+
+# Archivers save a page's text as one line: the tables' rows follow one another with their numbers
+# glued to the labels (行政许可10690第二十条…) or spaced (（六）其他处理4 0 0 0 0 0 4).
+_FLAT_MIN = 300  # a line this long that holds table words is a flattened page, not a row
+_FLAT_START = re.compile(
+    r"[二2][、.]\s*主动公开政府信息情况(?=\s*第二十条)|第二十条第|申请人情况|本年新收政府信息公开申请"
+)
+_FLAT_END = re.compile(r"[五六5-6][、.]\s*(?:政府信息公开工作)?(?:存在的?主要问题|主要问题|其他需要报告)")
+_FLAT_HEAD = re.compile(
+    r"[二三四2-4][、.]\s*(?:主动公开政府信息情况|收到和处理政府信息公开申请情况"
+    r"|(?:因政府信息公开申请)?(?:政府信息公开)?行政法?复议[、和及]\s*(?:提起)?行政诉讼的?情况)"
+    r"|第二十条第\([一二三四五六七八九十]{1,2}\)项"
+)
+_NUM_TOKEN = r"[-+]?\d+(?:\.\d+)?(?:万元|亿元|元)?"
+# a run of numbers: spaced, or split only by a sign (35-15: two cells)
+_FLAT_RUN = re.compile(rf"(?<![\d.]){_NUM_TOKEN}(?:[ \t\u3000]*(?<=[\d元\s]){_NUM_TOKEN})*")
+_ORDINAL_NEXT = re.compile(r"^[.、](?=[^\d\s])")
+
+
+def unflatten(text: str) -> tuple[str, list[str]]:
+    """A table region flattened into one long line, back to one line per row.
+
+    The line is cut at the table headings and wherever a run of numbers ends; each label is put on
+    a line with its numbers, tab-separated. Numbers glued together stay one cell (several columns of
+    a row cannot be told apart), so only spaced numbers or a single number fill columns. A run
+    glued to the next row's ordinal (…00000002.其他法律…) is not kept at all: where the number
+    ends and the ordinal begins cannot be known."""
+    out: list[str] = []
+    warnings: list[str] = []
+    glued_ordinal = 0
+    for line in text.splitlines():
+        flat = unicodedata.normalize("NFKC", line)
+        start = _FLAT_START.search(flat) if len(flat) >= _FLAT_MIN else None
+        if start is None:
+            out.append(line)
+            continue
+        # the table's heading just before (三、收到和处理…（本列数据的勾稽关系…）申请人情况)
+        m_head = next(_FLAT_HEAD.finditer(flat, max(0, start.start() - 80), start.end()), None)
+        begin = min(m_head.start(), start.start()) if m_head else start.start()
+        end_m = _FLAT_END.search(flat, begin)
+        end = end_m.start() if end_m else len(flat)
+        out.append(flat[:begin])
+        label_start = begin
+        pos = begin
+        while pos < end:
+            run = _FLAT_RUN.search(flat, pos, end)
+            if run is None:
+                break
+            label = flat[label_start : run.start()]
+            tokens = run.group(0).split()
+            if _ORDINAL_NEXT.match(flat[run.end() : run.end() + 2]):
+                # the last digit(s) are the next row's ordinal (2.其他法律…)
+                if len(tokens) > 1 and len(tokens[-1]) == 1:
+                    tokens = tokens[:-1]
+                    nxt = run.end() - 1
+                else:
+                    tokens, nxt = [], run.end()
+                    glued_ordinal += 1
+            else:
+                nxt = run.end()
+            cells = [c for t in tokens for c in re.findall(_NUM_TOKEN, t)]
+            out.extend(_flat_heads(label, cells))
+            label_start = pos = nxt
+        out.extend(_flat_heads(flat[label_start:end], []))
+        out.append(flat[end:])
+        warnings.append("a table flattened into one line was split at its rows; numbers glued together are not read")
+    if glued_ordinal:
+        warnings.append(f"{glued_ordinal} rows of numbers glued to the next row's number were not read")
+    return "\n".join(out), warnings
+
+
+def _flat_heads(label: str, cells: list[str]) -> list[str]:
+    """Headings on lines of their own, then the label with its cells."""
+    lines: list[str] = []
+    pos = 0
+    for m in _FLAT_HEAD.finditer(label):
+        if label[pos : m.start()].strip():
+            lines.append(label[pos : m.start()].strip())
+        lines.append(m.group(0))
+        pos = m.end()
+    rest = label[pos:].strip()
+    if cells:
+        lines.append("\t".join([rest, *cells] if rest else cells))
+    elif rest:
+        lines.append(rest)
+    return lines
