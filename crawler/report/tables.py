@@ -173,6 +173,58 @@ def _resolve(texts: list[str], group_other: bool) -> set[str]:
     return set()
 
 
+# The template's rows of table 三 in order (2021; the 2019 template has one 其他处理 row).
+REQUEST_ORDER_2021 = [
+    "new", "carried_over", "granted", "partial",
+    "denied.state_secret", "denied.prohibited", "denied.security", "denied.third_party",
+    "denied.internal", "denied.process", "denied.enforcement", "denied.query",
+    "unable.not_held", "unable.need_create", "unable.unclear",
+    "not_processed.complaint", "not_processed.repeat", "not_processed.publication",
+    "not_processed.excessive", "not_processed.confirm",
+    "other.no_correction", "other.unpaid_fee", "other.misc", "total", "carried_forward",
+]
+REQUEST_ORDER_2019 = [*REQUEST_ORDER_2021[:20], "other.all", "total", "carried_forward"]
+# Full labels, for labels a PDF cut short (行政机关不再处理其政府信息公 …).
+_FULL_LABELS = {
+    "partial": "部分公开区分处理的只计这一情形不计其他情形",
+    "denied.prohibited": "其他法律行政法规禁止公开",
+    "denied.security": "危及三安全一稳定",
+    "denied.third_party": "保护第三方合法权益",
+    "denied.internal": "属于三类内部事务信息",
+    "denied.process": "属于四类过程性信息",
+    "denied.enforcement": "属于行政执法案卷",
+    "denied.query": "属于行政查询事项",
+    "unable.not_held": "本机关不掌握相关政府信息",
+    "unable.need_create": "没有现成信息需要另行制作",
+    "unable.unclear": "补正后申请内容仍不明确",
+    "not_processed.complaint": "信访举报投诉类申请",
+    "not_processed.publication": "要求提供公开出版物",
+    "not_processed.excessive": "无正当理由大量反复申请",
+    "not_processed.confirm": "要求行政机关确认或重新出具已获取信息",
+    "other.no_correction": "申请人无正当理由逾期不补正行政机关不再处理其政府信息公开申请",
+    "other.unpaid_fee": "申请人逾期未按收费通知要求缴纳费用行政机关不再处理其政府信息公开申请",
+}
+_LABEL_PUNCT = re.compile(r"[()（）、,，.．:：;；\"“”‘’'\s]|^[一二三四五六七八九十0-9]+")
+
+
+def fragment_keys(label: str) -> set[str]:
+    """Rows whose full label holds this piece of a label (six characters or more)."""
+    frag = _LABEL_PUNCT.sub("", norm(label))
+    if len(frag) < 6:
+        return set()
+    return {k for k, full in _FULL_LABELS.items() if frag in full}
+
+
+@dataclass
+class _Pending:
+    """A row whose key is not certain yet: the candidates its labels allow, and why."""
+
+    row: Row
+    candidates: set[str]
+    labelled: bool  # some label text stands before its numbers
+    warning: str
+
+
 def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
     """Table 三: 收到和处理政府信息公开申请情况."""
     res = TableResult()
@@ -180,8 +232,9 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
     last_key = ""
     # Rows of numbers without any label mean this text does not keep labels before their
     # numbers (PDF text of tall cells puts the numbers above a centred label): then only labels
-    # on the numbers' own line are trusted.
+    # on the numbers' own line are trusted, others only where the template's row order agrees.
     unlabelled = any(r.nonblank >= 2 and not [t for t in r.texts if norm(t)] for r in rows)
+    placed: list[tuple[str, Row] | _Pending] = []
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
         if last_key in ("other.no_correction", "other.unpaid_fee"):
@@ -201,32 +254,36 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
         if not keys:
             keys = _resolve(texts, group_other)
             if keys and unlabelled and row.nonblank:
-                res.warnings.append(
+                placed.append(_Pending(row, set(keys), True,
                     f"table 三: numbers under a label on another line ({', '.join(sorted(keys))}) in a table where "
-                    "numbers and labels drift apart; not read"
-                )
-                for k in keys:
-                    res.rows_found.add(k)
+                    "numbers and labels drift apart; not read"))
                 last_key = next(iter(keys)) if len(keys) == 1 else last_key
                 continue
         if not keys and texts and _OTHER_GROUP.search(_label(texts[-2:])):
             keys = {"other.all"}  # （六）其他处理 kept as one row
         if not keys:
+            frag = fragment_keys("".join(row.own)) if row.own else set()
             if row.nonblank and len(row.values) >= 2:
                 lab = "".join(texts)[-30:]
-                res.warnings.append(
-                    f"table 三: a row of {row.nonblank} numbers without a recognised label ({lab!r}) was not read"
-                )
+                placed.append(_Pending(row, frag, bool(texts),
+                    f"table 三: a row of {row.nonblank} numbers without a recognised label ({lab!r}) was not read"))
             continue
         if len(keys) > 1:
             if row.nonblank:
-                res.warnings.append(
+                placed.append(_Pending(row, set(keys), True,
                     f"table 三: numbers under several labels ({', '.join(sorted(keys))}); which row they belong to "
-                    "cannot be known, so none is read"
-                )
+                    "cannot be known, so none is read"))
             continue
         key = keys.pop()
         last_key = key
+        placed.append((key, row))
+    _place_by_order(placed, res)
+    for item in placed:
+        if isinstance(item, _Pending):
+            res.warnings.append(item.warning)
+            res.rows_found.update(item.candidates if item.labelled else set())
+            continue
+        key, row = item
         if row.nonblank == 0:
             if key != "total":
                 res.rows_found.add(key)
@@ -243,6 +300,39 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
         for col, cell in zip(REQUEST_COLUMNS, vals, strict=True):
             res.put(f"requests.{key}.{col}", cell)
     return res
+
+
+def _place_by_order(placed: list[tuple[str, Row] | _Pending], res: TableResult) -> None:
+    """Rows whose label is lost, cut short or drifted, placed by the template's row order.
+
+    Between two rows read by their labels, the rows in between are given the template's rows in
+    between only when there are exactly as many, each one's label (when it has candidates) allows
+    its row, and at most one of them has no label at all. Anything else stays unread."""
+    keys = [it[0] for it in placed if not isinstance(it, _Pending)]
+    order = REQUEST_ORDER_2019 if "other.all" in keys else REQUEST_ORDER_2021
+    anchors = [i for i, it in enumerate(placed) if not isinstance(it, _Pending) and it[0] in order]
+    for a, b in zip(anchors, anchors[1:], strict=False):
+        gap = placed[a + 1 : b]
+        if not gap:
+            continue
+        ia, ib = order.index(placed[a][0]), order.index(placed[b][0])  # type: ignore[index]
+        between = order[ia + 1 : ib]
+        pending = [p for p in gap if isinstance(p, _Pending)]
+        if len(pending) != len(gap) or len(between) != len(gap):
+            continue
+        if sum(1 for p in pending if not p.candidates) > 1:
+            continue
+        if any(p.candidates and key not in p.candidates for p, key in zip(pending, between, strict=True)):
+            continue
+        if any(not p.candidates and p.labelled for p in pending):
+            continue  # a label that names no row is not a lost label
+        for offset, (p, key) in enumerate(zip(pending, between, strict=True)):
+            how = "its label was lost" if not p.candidates else "its label is cut short or stands apart"
+            res.warnings.append(
+                f"table 三 row requests.{key}: {how}; the row is placed by the template's order between "
+                f"{placed[a][0]} and {placed[b][0]} (label inferred)"  # type: ignore[index]
+            )
+            placed[a + 1 + offset] = (key, p.row)
 
 
 def _appeal_group(text: str) -> str | None:
