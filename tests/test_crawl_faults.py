@@ -47,7 +47,7 @@ def fault_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
     rows = [(g.path, g.title, g.published) for g in portal.ground_truth]
     faults = {
         "/f/flaky.html": flaky(2, page(body(flaky_g))),
-        "/f/slow.html": slow(2.5, page(body(slow_g))),
+        "/f/slow.html": slow(3.5, page(body(slow_g))),
         "/f/loop.html": redirect("/f/loop2.html"),
         "/f/loop2.html": redirect("/f/loop.html"),
         "/f/cut.html": cut_off(body(cut_g), 2000),
@@ -94,7 +94,7 @@ def fault_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "0",
             *LOOPBACK_SETTINGS,
             "--set",
-            "DOWNLOAD_TIMEOUT=1",
+            "DOWNLOAD_TIMEOUT=2",
             "--set",
             "RETRY_TIMES=2",
             "--set",
