@@ -442,6 +442,8 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
                 # the unit comes from the cell, else the header; the 2021 fee column is printed
                 # （单位：万元） by the template itself
                 u = cell.unit or unit or ("万元" if name == "fees" and layout_name == "2021" else "")
+                if u not in _MONEY and cell.value == 0:
+                    u = "元"  # nothing is nothing in any unit
                 if u not in _MONEY:
                     res.warnings.append(f"active.{name}.{col}: the money unit is not stated; not read")
                     continue

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from crawler.report.values import Cell, parse_cell
+from crawler.report.values import Cell, norm, parse_cell
 
 Line = list[Cell]
 
@@ -72,6 +72,7 @@ def lines_from_grid(grid: Sequence[Sequence[str | None]], value_start: int | Non
     With value_start, rows below header_row are read by position: the n_values cells from
     value_start are the values (empty or merged ones blank), the cells before it the label."""
     out: list[Line] = []
+    spans: set[int] = set()  # colspans of the latest header row, learnt from its repeated cells
     for i, row in enumerate(grid):
         if value_start is not None and i > header_row and len(row) >= value_start + n_values:
             label: list[Cell] = []
@@ -84,15 +85,29 @@ def lines_from_grid(grid: Sequence[Sequence[str | None]], value_start: int | Non
             out.append(label + values)
             continue
         cells: list[Cell] = []
-        for raw in row:
-            if raw is None:
+        parsed = [None if raw is None else parse_cell(raw) for raw in row]
+        if any(c is not None and c.kind == "text" for c in parsed) and not any(
+            c is not None and c.kind == "num" for c in parsed
+        ):
+            spans = _header_spans(row)
+        for j, c in enumerate(parsed):
+            if c is None:
                 continue  # pdfplumber: a position covered by a merged cell, not a cell of its own
-            c = parse_cell(raw)
             if c.kind == "text" and cells and cells[-1].kind == "text" and cells[-1].raw == c.raw:
                 continue
+            prev = parsed[j - 1] if j else None
+            if (j - 1 in spans and c.kind != "text" and prev is not None and prev.kind != "text"
+                    and norm(prev.raw) == norm(c.raw)):
+                continue  # a value cell spanning the same columns as its header (colspan expanded)
             cells.append(c)
         out.append(_finish(cells))
     return out
+
+
+def _header_spans(row: Sequence[str | None]) -> set[int]:
+    """Columns j whose header cell also covers column j + 1 (a colspan expanded into copies)."""
+    return {j for j in range(len(row) - 1)
+            if row[j] and row[j + 1] is not None and norm(row[j] or "") == norm(row[j + 1] or "")}
 
 
 @dataclass
