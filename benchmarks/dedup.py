@@ -311,8 +311,8 @@ def run_store(url: str, n: int) -> None:
 
     specs = generate_specs(n, seed=11)
     rng = random.Random(11)
-    archive = tempfile.mkdtemp(prefix="zwgk-bench-archive-")
-    store = open_store(url, archive_dir=archive)
+    scratch = tempfile.TemporaryDirectory(prefix="zwgk-bench-archive-")  # bodies are not kept
+    store = open_store(url, archive_dir=scratch.name)
     labels = np.zeros(n, dtype=np.int64)
     statuses: dict[str, int] = {}
     t0, c0 = time.perf_counter(), time.process_time()
@@ -340,6 +340,7 @@ def run_store(url: str, n: int) -> None:
     print(f"  records {len(set(labels.tolist())):,} for {len(set(truth.tolist())):,} true reports  "
           f"precision {p:.4f}  recall {r:.4f}")
     store.close()
+    scratch.cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:
