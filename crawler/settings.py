@@ -21,7 +21,16 @@ ZWGK_DISCOVERY_DEPTH = 3  # link depth when looking for annual-report columns fr
 ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all
 ZWGK_INCREMENTAL = True  # conditional requests + stop paging when a list page holds only known items
 ZWGK_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
-ZWGK_REDIS_URL = ""  # distributed mode (scrapy-redis) when set
+ZWGK_PARSE_IN_THREAD = True  # extraction and parsing off the reactor thread (keeps downloads flowing)
+ZWGK_RETRY_BACKOFF = 1.0  # seconds before the first retry; doubles each time, with jitter
+ZWGK_RETRY_BACKOFF_MAX = 60.0  # cap on one retry wait (Retry-After is honoured up to this)
+
+# --- distributed mode (crawler/distributed: scrapy-redis frontier, switched on by ZWGK_REDIS_URL) ---
+ZWGK_REDIS_URL = ""  # redis://HOST:6379/0; "" = single-machine mode
+ZWGK_REDIS_PREFIX = "zwgk"  # key prefix, so several projects can share one Redis
+ZWGK_IDLE_SECONDS = 30.0  # a worker with an empty queue for this long exits
+ZWGK_HEARTBEAT_SECONDS = 5.0  # worker liveness; a dead worker's in-flight requests are reclaimed
+ZWGK_MAX_IN_FLIGHT = 0  # requests one worker holds at a time; 0 = CONCURRENT_REQUESTS
 
 # --- politeness and robustness -------------------------------------------------------------------
 USER_AGENT = (
