@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from crawler.store.base import SaveResult, SeenInfo, Store, StoreError
@@ -19,8 +18,10 @@ __all__ = ["open_store", "default_store_url", "Store", "SaveResult", "SeenInfo",
 
 
 def default_store_url() -> str:
-    """`$ZWGK_STORE`, else ./zwgk.db."""
-    return os.environ.get("ZWGK_STORE") or "zwgk.db"
+    """The ZWGK_STORE setting (crawler/settings.py, where the ZWGK_STORE variable overrides it)."""
+    from crawler import settings
+
+    return str(settings.ZWGK_STORE or "sqlite:///zwgk.db")
 
 
 def sqlite_path(url: str) -> str | None:
