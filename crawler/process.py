@@ -27,7 +27,7 @@ def extract_stage(item: ReportItem) -> ReportItem:
 
 def parse_stage(item: ReportItem) -> ReportItem:
     """Fill item.report from the document (HTML) or the file body (PDF, DOCX, text)."""
-    from crawler.report.parse import parse_bytes, parse_text
+    from crawler.report.parse import ReportError, parse_bytes, parse_text
 
     try:
         if item.kind == "html" and item.document is not None:
@@ -48,7 +48,11 @@ def parse_stage(item: ReportItem) -> ReportItem:
                 url=item.url,
                 content_type=item.content_type,
                 headers=item.headers,
+                context=item.context or None,
             )
+    except ReportError as exc:  # a file that cannot be read: the message says why
+        item.warnings.append(f"parse: {exc}")
+        return item
     except Exception as exc:  # noqa: BLE001 - recorded on the item, the store keeps the source
         item.warnings.append(f"parse failed: {type(exc).__name__}: {exc}")
         return item

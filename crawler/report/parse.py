@@ -15,6 +15,7 @@ from typing import Any
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
 from crawler.report.detect import is_report_title, title_year
+from crawler.report.pdf import FileText
 from crawler.report.tables import (
     REQUEST_COLUMNS,
     TableResult,
@@ -546,15 +547,16 @@ def _decode(body: bytes, headers: dict | None = None) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _plain(raw: str, url: str) -> Report:
-    """Text another tool extracted: cleaned by the extractor when it is available."""
-    try:
-        from crawler.extract import clean_plain_text
-    except ImportError:
-        return parse_text(raw, url=url, meta={"raw_text": raw})
+def _plain(raw: str, url: str, context: dict | None = None) -> Report:
+    """Text another tool extracted: cleaned by the extractor when it is available. What the
+    text's own header lines do not say is taken from the linking page (context)."""
+    from crawler.extract import clean_plain_text
+
     doc = clean_plain_text(raw, url)
-    if isinstance(doc, str):  # an older extractor returned the text only
-        return parse_text(doc, url=url, meta={"raw_text": raw})
+    if context:
+        ft = FileText(text=doc.text, tables=doc.tables, title=doc.title, warnings=list(doc.warnings))
+        own = {"published": doc.published, "source": doc.source, "site": doc.site, "breadcrumb": doc.breadcrumb}
+        return _file_report(ft, url, context, own, raw)
     meta = {
         "published": doc.published,
         "source": doc.source,
@@ -604,30 +606,62 @@ def parse_bytes(
     content_type: str = "",
     headers: dict | None = None,
     filename: str = "",
+    context: dict | None = None,
 ) -> Report:
-    """Dispatch by kind: HTML, PDF, DOCX or plain text / markdown."""
+    """Dispatch by kind: HTML, PDF, DOCX or plain text / markdown.
+
+    context: for a file linked from a page, what that page said — {"title", "page_url", "meta":
+    {meta tag: content}, optionally "source", "published", "breadcrumb"}. A file rarely prints its
+    publication date or site; they are taken from there, and its title when the file has none.
+    Raises ReportError for a file that cannot be read at all (broken, or a format not handled)."""
     from crawler.report.pdf import docx_text, pdf_text
 
     kind = _kind(url, content_type, filename, body)
     if kind == "html":
         return _html(body, url, headers)
-    if kind == "pdf":
-        try:
-            ft = pdf_text(body)
-        except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on broken files
-            raise ReportError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
-        title = ft.title if is_report_title(ft.title) else ""
-        return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
-    if kind == "docx":
-        try:
-            ft = docx_text(body)
-        except Exception as exc:  # noqa: BLE001 - zip and XML errors of broken files
-            raise ReportError(f"unreadable DOCX: {type(exc).__name__}: {exc}") from exc
-        title = ft.title if is_report_title(ft.title) else ""
-        return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta={"warnings": ft.warnings})
     if kind == "doc":
-        raise ReportError("legacy .doc/.wps files are not readable here; convert them to .docx or PDF")
-    return _plain(_decode(body, headers), url)
+        ext = (filename or url or "").lower().split("?")[0].rsplit(".", 1)[-1]
+        ext = ext if ext in ("doc", "wps") else "doc"
+        raise ReportError(f"unsupported format: .{ext} (legacy .doc/.wps is not read) — convert to .docx or PDF")
+    if kind == "text":
+        return _plain(_decode(body, headers), url, context)
+    else:
+        reader, name = (pdf_text, "PDF") if kind == "pdf" else (docx_text, "DOCX")
+        try:
+            ft = reader(body)
+        except Exception as exc:  # noqa: BLE001 - pdfminer, zip and XML errors of broken files
+            raise ReportError(f"unreadable {name}: {type(exc).__name__}: {exc}") from exc
+    return _file_report(ft, url, context or {})
+
+
+def _file_report(ft: FileText, url: str, context: dict, own: dict | None = None, raw: str = "") -> Report:
+    """A file's text with what its linking page said: the page's title only when the file has no
+    report title of its own (in its properties or its first lines); own metadata (a text file's
+    header lines) before the page's."""
+    own = own or {}
+    site = {str(k): str(v) for k, v in (context.get("meta") or {}).items() if v}
+    warnings = list(ft.warnings)
+    title = ft.title if is_report_title(ft.title) else ""
+    # a file without text (a scan) stays unread: the page's title would make an empty report
+    if not title and ft.text.strip() and not is_report_title(find_title(ft.text)):
+        for cand in (site.get("ArticleTitle", ""), str(context.get("title") or "")):
+            # page titles carry the column and site after a separator (…报告_年报_某市人民政府)
+            head = re.split(r"\s*[_|｜]\s*|\s+-\s+", cand.strip())[0] if cand else ""
+            if is_report_title(head):
+                title = head
+                warnings.append("the file has no report title; the linking page's title is used")
+                break
+    site.pop("ArticleTitle", None)  # the page's title is not the file's unless chosen above
+    site.update({k: v for k, v in (own.get("site") or {}).items() if v})
+    meta = {
+        "published": str(own.get("published") or context.get("published") or ""),
+        "source": str(own.get("source") or context.get("source") or site.get("ContentSource", "")),
+        "site": site,
+        "breadcrumb": list(own.get("breadcrumb") or context.get("breadcrumb") or []),
+        "warnings": warnings,
+        "raw_text": raw or ft.text,
+    }
+    return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta=meta)
 
 
 def parse_path(path: str | Path) -> Report:
