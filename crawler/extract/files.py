@@ -6,14 +6,13 @@ that `zwgk extract` shows and scores. Work is bounded (pages, characters) and fa
 
 from __future__ import annotations
 
-import io
 import re
 
 from crawler.decoding import decode_html, sniff_binary
 from crawler.document import Document
 from crawler.extract import clean_plain_text
+from crawler.report.pdf import FileText
 
-MAX_PDF_PAGES = 300
 _SPACED_YEAR = re.compile(r"(\d)\s+(年|月|日)")
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=\d)")
 
@@ -34,70 +33,49 @@ def kind_of(data: bytes, name: str = "", content_type: str = "") -> str:
     return "html"
 
 
-def _utf16_meta(raw: object) -> str:
-    """A PDF info string; UTF-16 with BOM is decoded (readers often show it as ÿþ… mojibake)."""
-    if isinstance(raw, bytes):
-        if raw.startswith((b"\xfe\xff", b"\xff\xfe")):
-            return raw.decode("utf-16", errors="replace")
-        for enc in ("utf-8", "gb18030"):
-            try:
-                return raw.decode(enc)
-            except UnicodeDecodeError:
-                continue
-        return ""
-    return str(raw) if isinstance(raw, str) else ""
-
-
 def pdf_document(data: bytes, url: str = "") -> Document:
-    import pdfplumber
+    """The PDF's text layer (crawler.report.pdf reads it) through the page text cleaning."""
+    from crawler.report.pdf import pdf_text
 
-    warnings: list[str] = []
-    pages: list[str] = []
-    meta_title = ""
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            info = pdf.doc.info[0] if pdf.doc.info else {}
-            meta_title = _utf16_meta(info.get("Title")).strip("\x00 ").strip() if info else ""
-            if len(pdf.pages) > MAX_PDF_PAGES:
-                warnings.append(f"PDF has {len(pdf.pages)} pages; only the first {MAX_PDF_PAGES} were read")
-            for page in pdf.pages[:MAX_PDF_PAGES]:
-                pages.append(page.extract_text() or "")
+        ft = pdf_text(data, tables=False)
     except Exception as e:  # noqa: BLE001 - pdfminer raises many types on broken files
-        warnings.append(f"PDF could not be read: {type(e).__name__}: {e}")
-    text = "\n".join(pages)
-    if pages and not text.strip():
-        warnings.append("PDF has no text layer (scanned?); OCR is needed")
-    doc = clean_plain_text(text, url)
-    meta_title = _CJK_SPACE.sub("", meta_title)
+        ft = FileText(warnings=[f"PDF could not be read: {type(e).__name__}: {e}"])
+    doc = clean_plain_text(ft.text, url)
+    meta_title = _CJK_SPACE.sub("", ft.title)
     # The info Title is often a template's generic name; a fuller title in the text wins.
     if (meta_title and "\ufffd" not in meta_title and re.search(r"[\u4e00-\u9fff]{4}", meta_title)
             and not (doc.title and (meta_title in doc.title or len(doc.title) > len(meta_title)))):
         doc.title = meta_title
     doc.encoding = "pdf"
     doc.method = "pdf-text"
-    doc.warnings[:0] = warnings
+    doc.warnings[:0] = ft.warnings
     return doc
 
 
 def docx_document(data: bytes, url: str = "") -> Document:
-    import docx
+    """A .docx's paragraphs and tables in document order (crawler.report.pdf reads it)."""
+    from crawler.report.pdf import docx_text
 
     try:
-        d = docx.Document(io.BytesIO(data))
+        ft = docx_text(data)
     except Exception as e:  # noqa: BLE001 - zip/xml errors of every kind
-        doc = Document(url=url, warnings=[f"DOCX could not be read: {type(e).__name__}: {e}"])
-        return doc
-    lines = [p.text for p in d.paragraphs]
-    tables = []
-    for t in d.tables:
-        grid = [[c.text.strip() for c in row.cells] for row in t.rows]
-        tables.append(grid)
-        lines.extend("| " + " | ".join(r) + " |" for r in grid)
-    doc = clean_plain_text("\n".join(lines), url)
-    doc.tables = tables
+        return Document(url=url, warnings=[f"DOCX could not be read: {type(e).__name__}: {e}"])
+    doc = clean_plain_text(ft.text, url)
+    # merged positions are None in the reader's grids; the extractor's grids repeat the text
+    doc.tables = [[[c if c is not None else _left(row, j) for j, c in enumerate(row)] for row in g]
+                  for g in ft.tables]
+    if not doc.title and ft.title:
+        doc.title = ft.title
     doc.encoding = "docx"
     doc.method = "docx"
+    doc.warnings[:0] = ft.warnings
     return doc
+
+
+def _left(row: list[str | None], j: int) -> str:
+    """The text of the merged cell covering position j (the nearest cell to its left)."""
+    return next((c for c in reversed(row[:j]) if c is not None), "")
 
 
 def text_document(data: bytes, url: str = "") -> Document:

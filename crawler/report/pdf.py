@@ -1,4 +1,5 @@
-"""Text and tables of PDF and DOCX reports."""
+"""Text and tables of PDF and DOCX reports: the one reader of these files, used by the report
+parser (text and table grids) and by `zwgk extract` (crawler.extract.files: text only)."""
 
 from __future__ import annotations
 
@@ -32,19 +33,21 @@ class FileText:
 
 
 def fix_pdf_string(value: object) -> str:
-    """PDF info strings that are UTF-16 with a BOM but were decoded as Latin-1 (ÿþ… mojibake)."""
+    """A PDF info string as text: UTF-16 with a byte-order mark (also when a reader decoded it as
+    Latin-1, the ÿþ… mojibake), else UTF-8 or GB18030 bytes."""
     if isinstance(value, bytes):
         raw = value
     elif isinstance(value, str):
         if not value.startswith(("ÿþ", "þÿ")):
-            return value
+            return value.replace("\x00", "").strip()
         try:
             raw = value.encode("latin-1")
         except UnicodeEncodeError:
             return value
     else:
         return ""
-    for enc in ("utf-16", "utf-8", "gb18030"):
+    encodings = ("utf-16",) if raw.startswith((b"\xfe\xff", b"\xff\xfe")) else ("utf-8", "gb18030")
+    for enc in encodings:
         try:
             return raw.decode(enc).replace("\x00", "").strip()
         except UnicodeDecodeError:
@@ -52,8 +55,13 @@ def fix_pdf_string(value: object) -> str:
     return ""
 
 
-def pdf_text(body: bytes) -> FileText:
-    """Page texts (page numbers dropped) and every table pdfplumber finds, as grids."""
+MAX_PDF_PAGES = 300
+
+
+def pdf_text(body: bytes, *, tables: bool = True, max_pages: int = MAX_PDF_PAGES) -> FileText:
+    """Page texts (page numbers dropped) and, with `tables`, every table pdfplumber finds, as grids.
+
+    Work is bounded by max_pages (a warning says so). Raises what pdfminer raises on a broken file."""
     import pdfplumber  # heavy import, only when a PDF comes
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -62,10 +70,12 @@ def pdf_text(body: bytes) -> FileText:
     with pdfplumber.open(io.BytesIO(body)) as pdf:
         meta = pdf.metadata or {}
         out.title = fix_pdf_string(meta.get("Title", ""))
-        for page in pdf.pages:
+        if len(pdf.pages) > max_pages:
+            out.warnings.append(f"PDF has {len(pdf.pages)} pages; only the first {max_pages} were read")
+        for page in pdf.pages[:max_pages]:
             txt = page.extract_text() or ""
             pages.append("\n".join(ln for ln in txt.splitlines() if not _PAGE_NO.match(ln)))
-            if not _may_hold_table(txt):
+            if not tables or not _may_hold_table(txt):
                 continue  # table finding is the slow part; prose pages are skipped
             for tb in page.extract_tables():
                 # None marks a position covered by a merged cell: kept, the row reader skips it
@@ -74,7 +84,7 @@ def pdf_text(body: bytes) -> FileText:
                     out.tables.append(grid)
     out.text = "\n".join(pages).strip()
     if not out.text:
-        out.warnings.append("the PDF has no text layer (scanned images?); nothing could be read")
+        out.warnings.append("the PDF has no text layer (scanned images?); OCR is needed, nothing could be read")
     return out
 
 
