@@ -179,9 +179,13 @@ _FLAT_HEAD = re.compile(
     r"|(?:因政府信息公开申请)?(?:政府信息公开)?行政法?复议[、和及]\s*(?:提起)?行政诉讼的?情况)"
     r"|第二十条第\([一二三四五六七八九十]{1,2}\)项"
 )
-_NUM_TOKEN = r"[-+]?\d+(?:\.\d+)?(?:万元|亿元|元)?"
-# a run of numbers: spaced, or split only by a sign (35-15: two cells)
-_FLAT_RUN = re.compile(rf"(?<![\d.]){_NUM_TOKEN}(?:[ \t\u3000]*(?<=[\d元\s]){_NUM_TOKEN})*")
+_NUM_TOKEN = r"(?:增加|减少)?[-+]?\d+(?:\.\d+)?(?:万元|亿元|元)?"
+_BLANK_TOKEN = r"(?:[—－–\-]+|无)(?=[ \t\u3000]|$)"  # a blank or 无 cell, standing alone
+# a run of cells: numbers spaced or split only by a sign (35-15: two cells), blanks spaced
+_FLAT_RUN = re.compile(
+    rf"(?<![\d.])(?:{_NUM_TOKEN}|(?<=[ \t\u3000]){_BLANK_TOKEN})"
+    rf"(?:[ \t\u3000]*(?<=[\d元 \t\u3000]){_NUM_TOKEN}|[ \t\u3000]+{_BLANK_TOKEN})*"
+)
 _ORDINAL_NEXT = re.compile(r"^[.、](?=[^\d\s])")
 
 
@@ -214,19 +218,22 @@ def unflatten(text: str) -> tuple[str, list[str]]:
             run = _FLAT_RUN.search(flat, pos, end)
             if run is None:
                 break
-            label = flat[label_start : run.start()]
             tokens = run.group(0).split()
             if _ORDINAL_NEXT.match(flat[run.end() : run.end() + 2]):
-                # the last digit(s) are the next row's ordinal (2.其他法律…)
+                if len(tokens) == 1 and len(tokens[0]) <= 2 and tokens[0].isdigit():
+                    pos = run.end()  # a label's own ordinal (1.属于国家秘密): part of the label
+                    continue
                 if len(tokens) > 1 and len(tokens[-1]) == 1:
-                    tokens = tokens[:-1]
+                    tokens = tokens[:-1]  # the next row's ordinal, standing apart
                     nxt = run.end() - 1
                 else:
+                    # the next row's ordinal glued to this row's last number (…00000002.其他)
                     tokens, nxt = [], run.end()
                     glued_ordinal += 1
             else:
                 nxt = run.end()
-            cells = [c for t in tokens for c in re.findall(_NUM_TOKEN, t)]
+            label = flat[label_start : run.start()]
+            cells = [c for t in tokens for c in (re.findall(_NUM_TOKEN, t) if re.search(r"\d", t) else [t])]
             out.extend(_flat_heads(label, cells))
             label_start = pos = nxt
         out.extend(_flat_heads(flat[label_start:end], []))
@@ -237,18 +244,35 @@ def unflatten(text: str) -> tuple[str, list[str]]:
     return "\n".join(out), warnings
 
 
+# Table 二's row names: each starts a line of its own (a header or a blank cell may stand glued
+# before it: 现行有效件数规章 …, 行政处罚 —行政强制 …).
+_FLAT_ACTIVE_ROW = re.compile(
+    r"(?:行政)?规范性文件|(?<![\u4e00-\u9fff])规章|行政许可|其他对外管理服务事项|行政处罚|行政强制|行政事业性收费"
+    r"|政府集中采购|(?<=[数量件)])规章"
+)
+
+
 def _flat_heads(label: str, cells: list[str]) -> list[str]:
-    """Headings on lines of their own, then the label with its cells."""
+    """Headings and table 二 row names on lines of their own, then the label with its cells."""
     lines: list[str] = []
     pos = 0
     for m in _FLAT_HEAD.finditer(label):
         if label[pos : m.start()].strip():
-            lines.append(label[pos : m.start()].strip())
+            lines.extend(_flat_rows(label[pos : m.start()]))
         lines.append(m.group(0))
         pos = m.end()
-    rest = label[pos:].strip()
+    parts = _flat_rows(label[pos:])
+    rest = parts.pop() if parts else ""
+    lines.extend(parts)
     if cells:
         lines.append("\t".join([rest, *cells] if rest else cells))
     elif rest:
         lines.append(rest)
     return lines
+
+
+def _flat_rows(text: str) -> list[str]:
+    """Text cut before each table 二 row name."""
+    cuts = [m.start() for m in _FLAT_ACTIVE_ROW.finditer(text) if m.start() > 0]
+    pieces = [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return [p for p in pieces if p]
