@@ -361,6 +361,34 @@ def test_scheduler_filters_and_pushes_in_one_step(redis_prefix: str) -> None:
     sched.server.close()
 
 
+def test_unqueueable_request_is_refused_loudly(redis_prefix: str, caplog: pytest.LogCaptureFixture) -> None:
+    from crawler.distributed.scheduler import Scheduler
+
+    settings = distributed_settings(REDIS_URL, {"ZWGK_REDIS_PREFIX": redis_prefix})
+    crawler = get_crawler(_Spider, settings)
+    spider = _Spider.from_crawler(crawler)
+    sched = Scheduler.from_crawler(crawler)
+    sched.open(spider)
+    _QUEUES.append(sched.queue)
+    bad = _req(spider, 9).replace(meta={"portal": "p", "objects": {object()}})
+    assert sched.enqueue_request(bad) is False
+    assert "cannot queue https://www.example.gov.cn/list_9.html" in caplog.text
+    assert len(sched) == 0 and sched.server.scard(Keys(redis_prefix, "portal").dupefilter) == 0
+    sched.server.close()
+
+
+def test_after_a_failure_nothing_is_acknowledged(redis_prefix: str) -> None:
+    q = _queue(redis_prefix)
+    q.spider.crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=set()), spider=None)
+    for n in range(2):
+        q.push(_req(q.spider, n))
+    q.pop()
+    q.fail("test")
+    q.pop()
+    assert q.ack_finished() == 0 and q.server.llen(q.processing) == 2
+    assert q.release(finished=False) == 2 and q.server.llen(q.key) == 2
+
+
 def test_release_requeues_unfinished(redis_prefix: str) -> None:
     q = _queue(redis_prefix)
     q.push(_req(q.spider, 1))

@@ -5,6 +5,9 @@ server counts requests but does not say which); `zwgk enqueue` queues its column
 worker subprocesses share the crawl. Checked: every report stored exactly once, no page fetched
 twice, and, with one worker SIGKILLed mid-crawl, the survivor re-queues its in-flight requests and
 finishes the crawl.
+
+Worker logs (and the request log, and what Redis still holds) are kept in the test's tmp directory;
+ZWGK_TEST_WORKER_LOG=DEBUG makes the workers trace every queue operation (queued/took/done).
 """
 
 from __future__ import annotations
