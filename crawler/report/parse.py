@@ -641,7 +641,8 @@ def _file_report(ft: FileText, url: str, context: dict, own: dict | None = None,
     own = own or {}
     site = {str(k): str(v) for k, v in (context.get("meta") or {}).items() if v}
     warnings = list(ft.warnings)
-    title = ft.title if is_report_title(ft.title) else ""
+    own_title = squeeze(ft.title)  # PDF properties keep the spaces a PDF puts between 2023 and 年
+    title = own_title if is_report_title(own_title) else ""
     # a file without text (a scan) stays unread: the page's title would make an empty report
     if not title and ft.text.strip() and not is_report_title(find_title(ft.text)):
         for cand in (site.get("ArticleTitle", ""), str(context.get("title") or "")):
