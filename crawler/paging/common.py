@@ -219,6 +219,9 @@ def extract_list_items(url: str, doc: etree._Element | None, skip: set[str] | No
     groups: dict[int, list[_Row]] = {}
     containers: dict[int, etree._Element] = {}
     chrome: dict[int, bool] = {}
+    # lxml creates element proxies on demand and frees them when unreferenced, after which id()
+    # values are reused: keep every row keyed by id() alive until the grouping is done.
+    alive: list[etree._Element] = []
     for a in iter_anchors(doc):
         target = absolute(base, a.get("href"))
         if not target or target == page or target in skip:
@@ -232,6 +235,7 @@ def extract_list_items(url: str, doc: etree._Element | None, skip: set[str] | No
         date = find_date(row_text.replace(clean_text(a.text_content()), " ", 1))
         key = id(container)
         containers[key] = container
+        alive.append(row)
         if key not in chrome:
             chrome[key] = _is_chrome(container)
         groups.setdefault(key, []).append(
