@@ -408,6 +408,11 @@ def test_queue_stats(redis_prefix: str) -> None:
     assert st["workers"][0]["worker"] == q.worker and st["workers"][0]["alive"]
 
 
+def test_queue_stats_names_an_unreachable_redis() -> None:
+    with pytest.raises(ConnectionError, match="127.0.0.1:1"):
+        queue_stats("redis://127.0.0.1:1/0")
+
+
 def test_enqueue_is_idempotent_and_fresh_restarts(redis_prefix: str) -> None:
     from crawler.commands.enqueue import enqueue, start_requests
 

@@ -87,6 +87,11 @@ def crawl_env(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "tmp": tmp_path,
     }
     env["store"] = f"{PG_URL}?schema={env['schema']}"
+    from crawler.store import open_store
+
+    # Create the schema before the workers start, as a deployment does once: two workers creating
+    # it at the same instant race in CREATE SCHEMA IF NOT EXISTS (a PostgreSQL limitation).
+    open_store(env["store"], str(tmp_path / "archive")).close()
     yield env
     client = redis.Redis.from_url(REDIS_URL)
     for key in client.scan_iter(f"{env['prefix']}:*"):

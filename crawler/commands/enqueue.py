@@ -102,6 +102,8 @@ def enqueue(
             serializer.loads(doc)  # what a worker will accept
             fp = dupefilter.request_fingerprint(Request(d["url"], method=d["method"], body=d["body"]))
             queued += int(script(keys=[keys.dupefilter, keys.requests], args=[fp, doc]))
+    except redis.exceptions.RedisError as exc:
+        raise ConnectionError(f"Redis at {redis_url}: {exc}") from None
     finally:
         client.close()
     return {
