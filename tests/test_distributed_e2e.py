@@ -196,6 +196,14 @@ def _save_log(env: dict[str, Any], log: list[str]) -> None:
     (env["tmp"] / "redis.txt").write_text("\n".join(lines))
 
 
+def _in_flight(env: dict[str, Any], pid: int) -> int:
+    """Requests the worker with process id `pid` holds right now (its Redis processing list)."""
+    from crawler.distributed import queue_stats
+
+    rows = queue_stats(REDIS_URL, "portal", env["prefix"])["workers"]
+    return sum(r["in_flight"] for r in rows if r["worker"].split(":")[-2] == str(pid))
+
+
 def _portal() -> Any:
     from crawler.demo.site import DemoPortal
 
@@ -239,8 +247,11 @@ def test_killed_worker_in_flight_requests_are_finished_by_the_other(crawl_env: d
         _enqueue(crawl_env, base)
         victim, survivor = _worker(crawl_env, base, 1), _worker(crawl_env, base, 2)
         deadline = time.monotonic() + 120
-        while len(log) < 150 and time.monotonic() < deadline and victim.poll() is None:
-            time.sleep(0.1)
+        # Kill mid-crawl, at a moment when worker 1 holds requests in flight.
+        while time.monotonic() < deadline and victim.poll() is None:
+            if len(log) >= 150 and _in_flight(crawl_env, victim.pid) > 0:
+                break
+            time.sleep(0.05)
         assert victim.poll() is None, (
             "worker 1 ended before it could be killed:\n" + _log(crawl_env, 1)[-3000:]
         )
