@@ -30,7 +30,7 @@ class CrawlOutcome:
     def exit_code(self) -> int:
         if not self.portals:
             return EXIT_ALL_FAILED
-        bad = [p for p in self.portals.values() if p["status"] != "ok"]
+        bad = [p for p in self.portals.values() if p["status"] not in ("ok", "idle")]
         if not bad:
             return EXIT_OK
         return EXIT_ALL_FAILED if len(bad) == len(self.portals) else EXIT_SOME_FAILED

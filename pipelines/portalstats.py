@@ -76,11 +76,19 @@ class PortalStats:
         return dict(out)
 
     def status(self, portal: str) -> str:
-        """ok, blocked or failed: failed when nothing at all could be fetched from the portal."""
+        """ok, blocked, failed, or idle.
+
+        failed: nothing at all could be fetched from the portal. idle: a distributed worker that
+        was handed no request of this portal (another worker crawled it) and saw no error either.
+        """
         c = self.portal(portal)["counts"]
         if c.get("pages", 0) > 0 or c.get("unchanged", 0) > 0:
             return "ok"
-        return "blocked" if c.get("blocked") else "failed"
+        if c.get("blocked"):
+            return "blocked"
+        if self.crawler.settings.get("ZWGK_REDIS_URL") and not c.get("errors") and not c.get("failed"):
+            return "idle"
+        return "failed"
 
     def as_dict(self) -> dict[str, Any]:
         return {

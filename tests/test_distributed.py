@@ -134,16 +134,16 @@ def test_distributed_settings_switch() -> None:
         "redis://10.0.0.5:6379/2",
         {"ZWGK_IDLE_SECONDS": "7", "ZWGK_REDIS_PREFIX": "nat", "EXTENSIONS": {"x.Y": 1}},
     )
-    assert s["SCHEDULER"] == "crawler.distributed.scheduler.Scheduler"
+    assert s["SCHEDULER"] == "pipelines.distributed.scheduler.Scheduler"
     assert s["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
-    assert s["SCHEDULER_QUEUE_CLASS"] == "crawler.distributed.queue.ReliableQueue"
+    assert s["SCHEDULER_QUEUE_CLASS"] == "pipelines.distributed.queue.ReliableQueue"
     assert s["SCHEDULER_SERIALIZER"] == "crawler.distributed.serializer"
     assert s["REDIS_URL"] == "redis://10.0.0.5:6379/2" and s["SCHEDULER_PERSIST"] is True
     assert s["SCHEDULER_QUEUE_KEY"] % {"spider": "portal"} == Keys("nat", "portal").requests
     assert s["ZWGK_IDLE_SECONDS"] == 7.0
     assert (
         s["EXTENSIONS"]["x.Y"] == 1
-        and "crawler.distributed.extension.DistributedExtension" in s["EXTENSIONS"]
+        and "pipelines.distributed.extension.DistributedExtension" in s["EXTENSIONS"]
     )
     assert distributed_settings("redis://h:1")["ZWGK_IDLE_SECONDS"] == 30.0
 
@@ -170,7 +170,7 @@ def test_runner_applies_switch_only_when_redis_is_set() -> None:
     single = project_settings({})
     assert "distributed" not in str(single.get("SCHEDULER"))
     dist = project_settings({"ZWGK_REDIS_URL": REDIS_URL, "ZWGK_IDLE_SECONDS": "3"})
-    assert dist.get("SCHEDULER") == "crawler.distributed.scheduler.Scheduler"
+    assert dist.get("SCHEDULER") == "pipelines.distributed.scheduler.Scheduler"
     assert dist.getfloat("ZWGK_IDLE_SECONDS") == 3.0
     # The project's own extensions stay on.
     assert set(single.getdict("EXTENSIONS")) <= set(dist.getdict("EXTENSIONS"))
@@ -214,7 +214,7 @@ class _Spider(scrapy.Spider):
 def _queue(prefix: str, heartbeat: float = 5.0, max_in_flight: int = 0) -> Any:
     import redis
 
-    from crawler.distributed.queue import ReliableQueue
+    from pipelines.distributed.queue import ReliableQueue
 
     settings = distributed_settings(
         REDIS_URL,
@@ -274,7 +274,7 @@ def test_pickle_serializer_setting_is_refused(redis_prefix: str) -> None:
     import redis
     from scrapy_redis import picklecompat
 
-    from crawler.distributed.queue import ReliableQueue
+    from pipelines.distributed.queue import ReliableQueue
 
     q = _queue(redis_prefix)
     server = redis.Redis.from_url(REDIS_URL)
@@ -345,7 +345,7 @@ def test_a_worker_takes_no_more_than_max_in_flight(redis_prefix: str) -> None:
 
 
 def test_scheduler_filters_and_pushes_in_one_step(redis_prefix: str) -> None:
-    from crawler.distributed.scheduler import Scheduler
+    from pipelines.distributed.scheduler import Scheduler
 
     settings = distributed_settings(REDIS_URL, {"ZWGK_REDIS_PREFIX": redis_prefix})
     crawler = get_crawler(_Spider, settings)
@@ -362,7 +362,7 @@ def test_scheduler_filters_and_pushes_in_one_step(redis_prefix: str) -> None:
 
 
 def test_unqueueable_request_is_refused_loudly(redis_prefix: str, caplog: pytest.LogCaptureFixture) -> None:
-    from crawler.distributed.scheduler import Scheduler
+    from pipelines.distributed.scheduler import Scheduler
 
     settings = distributed_settings(REDIS_URL, {"ZWGK_REDIS_PREFIX": redis_prefix})
     crawler = get_crawler(_Spider, settings)

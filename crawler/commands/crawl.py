@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     print_summary(outcome)
     code = outcome.exit_code
     if code:
-        failed = [n for n, p in outcome.portals.items() if p["status"] != "ok"]
+        failed = [n for n, p in outcome.portals.items() if p["status"] not in ("ok", "idle")]
         print(
             f"zwgk crawl: nothing could be fetched from {', '.join(failed)} "
             "(see the errors above; check the URL, the network, or whether the site blocks crawlers)",

@@ -2,7 +2,7 @@
 
 `distributed_settings(redis_url, settings)` is the switch (applied by crawler.runner when
 ZWGK_REDIS_URL / `zwgk crawl --redis` is set); `queue_stats()` reports the shared queue. The Scrapy
-components live in crawler.distributed.queue and crawler.distributed.extension (imported by Scrapy
+components live in pipelines.distributed.queue and pipelines.distributed.extension (imported by Scrapy
 from the settings, not from here, so this package imports without Scrapy).
 """
 

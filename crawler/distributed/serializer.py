@@ -10,7 +10,7 @@ anything that is not exactly that shape: unknown keys, `_class` (Scrapy's hook t
 non-http(s) URLs (file://, data:, s3:// would read local files or credentials), callback names that
 are not identifiers, and nested values that are not JSON scalars, lists, string-keyed dicts or
 tagged bytes. Whether a callback name is a method the spider allows is checked by the queue, which
-knows the spider (crawler.distributed.queue).
+knows the spider (pipelines.distributed.queue).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import Any
 
 from crawler.distributed.keys import DEFAULT_PREFIX, check_prefix
 
-EXTENSION = "crawler.distributed.extension.DistributedExtension"
+EXTENSION = "pipelines.distributed.extension.DistributedExtension"
 DEFAULT_IDLE_SECONDS = 30.0
 DEFAULT_HEARTBEAT_SECONDS = 5.0
 
@@ -57,9 +57,9 @@ def distributed_settings(redis_url: str, settings: Any = None) -> dict[str, Any]
         "ZWGK_HEARTBEAT_SECONDS": heartbeat,
         "ZWGK_MAX_IN_FLIGHT": max_in_flight,  # requests one worker holds at a time; 0 = CONCURRENT_REQUESTS
         "REDIS_URL": redis_url,
-        "SCHEDULER": "crawler.distributed.scheduler.Scheduler",  # scrapy-redis's, without deprecated calls
+        "SCHEDULER": "pipelines.distributed.scheduler.Scheduler",  # scrapy-redis's, without deprecated calls
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.queue.ReliableQueue",
+        "SCHEDULER_QUEUE_CLASS": "pipelines.distributed.queue.ReliableQueue",
         "SCHEDULER_SERIALIZER": "crawler.distributed.serializer",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:dupefilter",

@@ -44,7 +44,11 @@ class PostgresStore(Store):
             raise StoreError(f"cannot connect to PostgreSQL at {conninfo}: {exc}") from exc
         if self.schema:
             ident = pgsql.Identifier(self.schema)
-            self.conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+            # CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent creator (two workers
+            # starting together get a UniqueViolation): serialise it with the migration lock.
+            with self.conn.transaction():
+                self._migration_lock()
+                self.conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
             self.conn.execute(pgsql.SQL("SET search_path TO {}").format(ident))
 
     def _q(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:

@@ -17,8 +17,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
-from crawler.distributed.queue import ReliableQueue
 from crawler.distributed.settings import DEFAULT_HEARTBEAT_SECONDS, DEFAULT_IDLE_SECONDS
+from pipelines.distributed.queue import ReliableQueue
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class DistributedExtension:
         queue = getattr(self.crawler, "_zwgk_redis_queue", None)
         if not isinstance(queue, ReliableQueue):
             raise RuntimeError(
-                "distributed mode needs SCHEDULER_QUEUE_CLASS = crawler.distributed.queue.ReliableQueue "
+                "distributed mode needs SCHEDULER_QUEUE_CLASS = pipelines.distributed.queue.ReliableQueue "
                 "(use crawler.distributed.distributed_settings())"
             )
         return queue

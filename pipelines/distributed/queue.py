@@ -323,6 +323,6 @@ def _engine_inprogress(spider: Any) -> set[Any] | None:
     inprogress = getattr(slot, "inprogress", None)
     if not isinstance(inprogress, set):
         raise RuntimeError(
-            "this Scrapy version has no engine._slot.inprogress; update crawler.distributed.queue"
+            "this Scrapy version has no engine._slot.inprogress; update pipelines.distributed.queue"
         )
     return inprogress

@@ -1,0 +1,1 @@
+"""Scrapy components of distributed mode (scrapy-redis): reliable queue, scheduler, idle/reclaim extension."""
