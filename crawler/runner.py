@@ -92,7 +92,7 @@ def prepare_jobdir(jobdir: str) -> dict[str, Any]:
             elif p.exists():
                 p.unlink()
     if not resumed:
-        state = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "runs": 0}
+        state = {"started": datetime.now(UTC).isoformat(timespec="milliseconds"), "runs": 0}
     assert isinstance(state, dict)
     state.update(state="running", runs=int(state.get("runs", 0)) + 1)
     state_file.write_text(json.dumps(state), encoding="utf-8")

@@ -6,8 +6,16 @@ name (see crawler.config) and by `zwgk` command-line flags, which set them with 
 
 from __future__ import annotations
 
+import os
+
 from crawler import __version__
 from crawler.config import env_overrides
+
+# Scrapy's cookie middleware builds a tldextract splitter at import time, and tldextract then
+# fetches the Public Suffix List from the web (logging a traceback where there is no network, and
+# calling a host the operator never named). Its bundled snapshot is enough to keep cookies off
+# public suffixes, so no fetch unless the operator sets TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 BOT_NAME = "zwgk"
 SPIDER_MODULES = ["spiders"]

@@ -38,6 +38,7 @@ from crawler.report.detect import title_year
 from crawler.routing import content_kind, is_attachment_url, link_decision
 from crawler.seeds import Seed, load_seeds
 from crawler.store import SeenInfo
+from crawler.store.base import utcnow
 from pipelines.downloader import host_allowed
 from pipelines.portalstats import PortalStats
 from pipelines.store import shared_store
@@ -131,7 +132,7 @@ class PortalSpider(scrapy.Spider):
         self.max_depth = 3
         self.incremental = True
         self.max_pages = 0
-        self.job_started = datetime.now(UTC).replace(microsecond=0)
+        self.job_started = datetime.now(UTC)
         self.resumed = False
         self.scheduled: dict[str, int] = {}
         # wrapper page URL -> attachments still pending, its validators, and whether all went well
@@ -148,7 +149,7 @@ class PortalSpider(scrapy.Spider):
         spider.max_pages = settings.getint("ZWGK_MAX_PAGES")
         started = _when(settings.get("ZWGK_JOB_STARTED"))
         if started is not None:
-            spider.job_started = started.replace(microsecond=0)
+            spider.job_started = started
         spider.resumed = settings.getbool("ZWGK_JOB_RESUMED")
         spider.stats = PortalStats.of(crawler)
         spider.store = shared_store(crawler)
@@ -408,7 +409,7 @@ class PortalSpider(scrapy.Spider):
             status=response.status,
             content_type=headers.get("content-type", ""),
             headers=headers,
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            fetched_at=utcnow(),
             body_sha256=hashlib.sha256(response.body).hexdigest(),
             portal=portal,
             link_text=link_text,

@@ -60,7 +60,9 @@ class StoreError(Exception):
 
 
 def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now in UTC, ISO 8601 with milliseconds: a re-crawl started within the same second as the
+    previous run's last fetch must still tell that fetch from its own."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _num(v: Any) -> int | float | None:
