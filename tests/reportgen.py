@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import random
+import re
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -456,4 +457,81 @@ def render_docx(g: Generated) -> bytes:
     d.add_paragraph("六、其他需要报告的事项")
     buf = io.BytesIO()
     d.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+
+def _sheets(g: Generated) -> list[tuple[str, list[list[str]], list[tuple[int, int, int, int]]]]:
+    """The three tables as sheets: (name, rows, merges as (first row, last row, first col, last col)),
+    0-based. Short rows are merged to the sheet's width and table 三's group labels merged down,
+    as agencies lay out the template in Excel."""
+    active = _active_rows(g)
+    a_merges = [(i, i, len(r) - 1, 3) for i, r in enumerate(active) if len(r) < 4]
+    head = ["", "", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    req = [head] + [lab + vals for lab, vals in _request_rows(g)]
+    r_merges = [(0, 0, 0, 2)]
+    i = 1
+    while i < len(req):  # runs of one level-1 label merged down, as printed
+        j = i
+        while j + 1 < len(req) and req[j + 1][0] == req[i][0]:
+            j += 1
+        if j > i:
+            r_merges.append((i, j, 0, 0))
+            for k in range(i + 1, j + 1):
+                req[k][0] = ""
+        i = j + 1
+    heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    appeals = [["行政复议"] + [""] * 4 + ["未经复议直接起诉"] + [""] * 4 + ["复议后起诉"] + [""] * 4,
+               heads * 3, _appeal_values(g)]
+    p_merges = [(0, 0, 0, 4), (0, 0, 5, 9), (0, 0, 10, 14)]
+    return [("表二 主动公开政府信息情况", active, a_merges), ("表三 收到和处理政府信息公开申请情况", req, r_merges),
+            ("表四 政府信息公开行政复议、行政诉讼情况", appeals, p_merges)]
+
+
+def _typed(c: str) -> str | int | float:
+    """Numbers as numbers, the way a spreadsheet holds them; 无, blanks and 减少45 as text."""
+    if re.fullmatch(r"-?\d+", c):
+        return int(c)
+    if re.fullmatch(r"-?\d+\.\d+", c):
+        return float(c)
+    return c
+
+
+def render_xlsx(g: Generated) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.properties.title = title(g)
+    wb.remove(wb.active)
+    for name, rows, merges in _sheets(g):
+        ws = wb.create_sheet(name[:31])
+        for r, row in enumerate(rows, start=1):
+            for c, val in enumerate(row, start=1):
+                if val != "":
+                    ws.cell(r, c, _typed(val))
+        for r1, r2, c1, c2 in merges:
+            if (r1, c1) != (r2, c2):
+                ws.merge_cells(start_row=r1 + 1, end_row=r2 + 1, start_column=c1 + 1, end_column=c2 + 1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render_xls(g: Generated) -> bytes:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for name, rows, merges in _sheets(g):
+        ws = wb.add_sheet(name[:31])
+        covered = {(r, c) for r1, r2, c1, c2 in merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+        for r1, r2, c1, c2 in merges:
+            ws.write_merge(r1, r2, c1, c2, _typed(rows[r1][c1]) if c1 < len(rows[r1]) else "")
+        for r, row in enumerate(rows):
+            for c, val in enumerate(row):
+                if (r, c) not in covered and val != "":
+                    ws.write(r, c, _typed(val))
+    buf = io.BytesIO()
+    wb.save(buf)
     return buf.getvalue()

@@ -1,8 +1,9 @@
-"""Reports published as attachments: PDF and DOCX are parsed; DOC/WPS and scans are kept with a warning.
+"""Reports published as attachments: PDF, DOCX, XLSX and XLS are parsed; DOC/WPS and scans are kept
+with a warning.
 
 Each report sits behind a short wrapper page ("附件：….pdf") on a loopback column. The PDF is a demo
 portal report; the DOCX is written here from a demo report page (its paragraphs and table grids);
-the DOC and WPS are OLE2 files, which the parser cannot read (crawler/report/parse.py); the scan is
+the workbooks hold a generated report's three tables, one sheet each; the DOC and WPS are OLE2 files, which the parser cannot read (crawler/report/parse.py); the scan is
 a PDF without a text layer.
 """
 
@@ -18,6 +19,8 @@ from crawler.demo.site import DemoPortal, GroundTruthReport
 from crawler.store import open_store
 from crawler.tablegrid import grids_from_element
 from tests.faultserver import LOOPBACK_SETTINGS, FaultServer, last_run, list_page, page, report_page, zwgk
+from tests.reportgen import random_report, render_xls, render_xlsx
+from tests.reportgen import title as report_title
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -75,11 +78,14 @@ def attachment_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
     docx_g = next(g for g in portal.ground_truth if g.kind == "html" and g.encoding == "utf-8")
     pdf_body = portal.get(pdf_g.attachment or "").body  # type: ignore[union-attr]
     docx_body = docx_from_report_page(portal.get(docx_g.path).body, docx_g.title)  # type: ignore[union-attr]
+    xlsx_g, xls_g = random_report(7), random_report(8)
     server = FaultServer()
     files = {
         "pdf": (pdf_g.title, "/att/files/report.pdf", pdf_body, "application/pdf"),
         # served as application/octet-stream, as many portals do: the magic bytes decide
         "docx": (docx_g.title, "/att/files/report.docx", docx_body, "application/octet-stream"),
+        "xlsx": (report_title(xlsx_g), "/att/files/tables.xlsx", render_xlsx(xlsx_g), "application/octet-stream"),
+        "xls": (report_title(xls_g), "/att/files/tables.xls", render_xls(xls_g), "application/vnd.ms-excel"),
         "doc": ("某某市统计局2023年政府信息公开工作年度报告", "/att/files/report.doc", OLE2, "application/msword"),
         "wps": ("某某市民政局2023年政府信息公开工作年度报告", "/att/files/report.wps", OLE2, "application/octet-stream"),
         "scan": ("某某市司法局2023年政府信息公开工作年度报告", "/att/files/scan.pdf", scanned_pdf(), "application/pdf"),
@@ -94,7 +100,7 @@ def attachment_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with server.running() as base:
         run = zwgk("crawl", "--url", base + "/att/index.html", "--name", "att", "--store", f"sqlite:///{db}",
                    "--depth", "0", *LOOPBACK_SETTINGS, cwd=db.parent)
-    return {"run": run, "db": db, "pdf": pdf_g, "docx": docx_g, "server": server}
+    return {"run": run, "db": db, "pdf": pdf_g, "docx": docx_g, "xlsx": xlsx_g, "xls": xls_g, "server": server}
 
 
 def reports_by_kind(db: Path) -> dict[str, dict]:
@@ -122,6 +128,14 @@ def test_docx_report_parsed(attachment_crawl: dict) -> None:
     assert row["title"] == g.title
     matching = [k for k, v in g.values.items() if row["cells"].get(k) == pytest.approx(v)]
     assert len(matching) >= len(g.values) * 0.9, (len(matching), len(g.values))
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_spreadsheet_report_parsed_exactly(attachment_crawl: dict, kind: str) -> None:
+    g = attachment_crawl[kind]
+    row = reports_by_kind(attachment_crawl["db"])[kind]
+    assert (row["agency"], row["year"], row["title"]) == (g.agency, g.year, report_title(g))
+    assert row["cells"] == pytest.approx(g.values)
 
 
 def test_legacy_doc_and_wps_are_recorded_as_unsupported(attachment_crawl: dict) -> None:

@@ -260,14 +260,14 @@ def test_parse_stage_passes_the_context_and_records_errors() -> None:
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reports(allow_blanks=False))
 def test_extract_and_parse_read_the_same_file_text(g) -> None:  # noqa: ANN001 - hypothesis value
-    from crawler.extract.files import docx_document, pdf_document
+    from crawler.extract.files import office_document, pdf_document
     from crawler.report.pdf import docx_text, pdf_text
 
     pdf = render_pdf(g)
     assert pdf_document(pdf).title == pdf_text(pdf).title
     assert "二、主动公开政府信息情况" in pdf_document(pdf).text
     docx = render_docx(g)
-    doc, ft = docx_document(docx), docx_text(docx)
+    doc, ft = office_document(docx, "docx"), docx_text(docx)
     assert doc.title == ft.title
     # document order: the table 二 rows come before the heading of table 三
     assert doc.text.index("行政许可") < doc.text.index("三、收到和处理政府信息公开申请情况")

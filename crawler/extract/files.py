@@ -1,4 +1,4 @@
-"""Text of report files (PDF, DOCX, plain text) as a Document, through the same line cleaning as pages.
+"""Text of report files (PDF, DOCX, XLSX/XLS, plain text) as a Document, through the same line cleaning as pages.
 
 Only the text layer: table cells are parsed from PDFs by crawler.report; here a PDF gives the text
 that `zwgk extract` shows and scores. Work is bounded (pages, characters) and failures are warnings.
@@ -18,10 +18,14 @@ _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e
 
 
 def kind_of(data: bytes, name: str = "", content_type: str = "") -> str:
-    """html | pdf | docx | text, from the magic number first, then the name and content type."""
+    """html | pdf | docx | xlsx | xls | text, from the magic number first, then the name and content type."""
     low, ct = name.lower(), (content_type or "").lower()
     if data.startswith(b"%PDF-") or "pdf" in ct:
         return "pdf"
+    if low.endswith(".xlsx") or "spreadsheetml" in ct:
+        return "xlsx"
+    if low.endswith(".xls") or "ms-excel" in ct:
+        return "xls"
     if data.startswith(b"PK\x03\x04") and (low.endswith(".docx") or "wordprocessingml" in ct or not low):
         return "docx"
     if low.endswith((".txt", ".md", ".csv")) or ct.startswith("text/plain"):
@@ -53,22 +57,25 @@ def pdf_document(data: bytes, url: str = "") -> Document:
     return doc
 
 
-def docx_document(data: bytes, url: str = "") -> Document:
-    """A .docx's paragraphs and tables in document order (crawler.report.pdf reads it)."""
+def office_document(data: bytes, kind: str, url: str = "") -> Document:
+    """A .docx's paragraphs and tables in document order (crawler.report.pdf reads it), or the
+    sheets of an .xlsx/.xls (crawler.report.sheets)."""
     from crawler.report.pdf import docx_text
+    from crawler.report.sheets import xls_text, xlsx_text
 
+    reader = {"docx": docx_text, "xlsx": xlsx_text, "xls": xls_text}[kind]
     try:
-        ft = docx_text(data)
-    except Exception as e:  # noqa: BLE001 - zip/xml errors of every kind
-        return Document(url=url, warnings=[f"DOCX could not be read: {type(e).__name__}: {e}"])
+        ft = reader(data)
+    except Exception as e:  # noqa: BLE001 - zip/xml/BIFF errors of every kind
+        return Document(url=url, warnings=[f"{kind.upper()} could not be read: {type(e).__name__}: {e}"])
     doc = clean_plain_text(ft.text, url)
     # merged positions are None in the reader's grids; the extractor's grids repeat the text
     doc.tables = [[[c if c is not None else _left(row, j) for j, c in enumerate(row)] for row in g]
                   for g in ft.tables]
     if not doc.title and ft.title:
         doc.title = ft.title
-    doc.encoding = "docx"
-    doc.method = "docx"
+    doc.encoding = kind
+    doc.method = kind
     doc.warnings[:0] = ft.warnings
     return doc
 

@@ -518,9 +518,13 @@ def _kind(url: str, content_type: str, filename: str, body: bytes) -> str:
         return "pdf"
     if name.endswith(".docx") or "officedocument.wordprocessingml" in ct:
         return "docx"
+    if name.endswith(".xlsx") or "spreadsheetml" in ct or (body[:4] == b"PK\x03\x04" and b"xl/" in body[:4096]):
+        return "xlsx"
+    if name.endswith(".xls") or "ms-excel" in ct:
+        return "xls"
     if name.endswith((".txt", ".md", ".markdown")) or ct.startswith("text/plain") or ct.startswith("text/markdown"):
         return "text"
-    if name.endswith((".doc", ".wps")):
+    if name.endswith((".doc", ".wps", ".et")):
         return "doc"
     head = body[:2048].lower()
     if b"<html" in head or b"<!doctype" in head or b"<meta" in head or b"<div" in head or "html" in ct:
@@ -608,29 +612,33 @@ def parse_bytes(
     filename: str = "",
     context: dict | None = None,
 ) -> Report:
-    """Dispatch by kind: HTML, PDF, DOCX or plain text / markdown.
+    """Dispatch by kind: HTML, PDF, DOCX, XLSX/XLS or plain text / markdown.
 
     context: for a file linked from a page, what that page said — {"title", "page_url", "meta":
     {meta tag: content}, optionally "source", "published", "breadcrumb"}. A file rarely prints its
     publication date or site; they are taken from there, and its title when the file has none.
     Raises ReportError for a file that cannot be read at all (broken, or a format not handled)."""
     from crawler.report.pdf import docx_text, pdf_text
+    from crawler.report.sheets import xls_text, xlsx_text
 
     kind = _kind(url, content_type, filename, body)
     if kind == "html":
         return _html(body, url, headers)
     if kind == "doc":
         ext = (filename or url or "").lower().split("?")[0].rsplit(".", 1)[-1]
-        ext = ext if ext in ("doc", "wps") else "doc"
-        raise ReportError(f"unsupported format: .{ext} (legacy .doc/.wps is not read) — convert to .docx or PDF")
+        ext = ext if ext in ("doc", "wps", "et") else "doc"
+        raise ReportError(
+            f"unsupported format: .{ext} (legacy .doc/.wps/.et is not read) — convert to .docx, .xlsx or PDF"
+        )
     if kind == "text":
         return _plain(_decode(body, headers), url, context)
-    else:
-        reader, name = (pdf_text, "PDF") if kind == "pdf" else (docx_text, "DOCX")
-        try:
-            ft = reader(body)
-        except Exception as exc:  # noqa: BLE001 - pdfminer, zip and XML errors of broken files
-            raise ReportError(f"unreadable {name}: {type(exc).__name__}: {exc}") from exc
+    readers = {"pdf": (pdf_text, "PDF"), "docx": (docx_text, "DOCX"), "xlsx": (xlsx_text, "XLSX"),
+               "xls": (xls_text, "XLS")}
+    reader, name = readers[kind]
+    try:
+        ft = reader(body)
+    except Exception as exc:  # noqa: BLE001 - pdfminer, zip, XML and BIFF errors of broken files
+        raise ReportError(f"unreadable {name}: {type(exc).__name__}: {exc}") from exc
     return _file_report(ft, url, context or {})
 
 
