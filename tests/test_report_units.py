@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.report.checks import run_checks
-from crawler.report.parse import normalise_agency, parse_text
+from crawler.report.parse import normalise_agency, parse_text, prose_values
 from crawler.report.region import resolve
 from crawler.report.tables import fit
 from crawler.report.tokens import split_line
@@ -146,3 +146,26 @@ def test_procurement_amount_without_unit_is_not_guessed() -> None:
     rep = parse_text(text)
     assert rep.tables == {"active.procurement.count": 36}
     assert any("unit" in w for w in rep.warnings)
+
+
+@pytest.mark.parametrize(("sentence", "want"), [
+    ("共收到政府信息公开申请52件，予以公开29件，部分公开5件，不予公开3件。",
+     {"requests.new.total": 52, "requests.granted.total": 29, "requests.partial.total": 5}),
+    ("全年共收到信息公开申请12份，同意公开10件。", {"requests.new.total": 12, "requests.granted.total": 10}),
+    ("新收政府信息公开申请125件，上年结转4件，结转下年度办理6件。",
+     {"requests.new.total": 125, "requests.carried_over.total": 4, "requests.carried_forward.total": 6}),
+    # a sum of two outcomes is neither of them
+    ("予以公开及部分公开258件，占33.9%。", {}),
+    # stated zeros
+    ("全年没有收到政府信息公开申请。", {"requests.new.total": 0}),
+    ("本年度未发生政府信息公开行政复议、行政诉讼情况。", {"appeals.review.total": 0}),
+    # not zeros of the key: a subset of the applications, a subset of the reviews
+    ("本年度未收到需延期答复的政府信息公开申请。", {}),
+    ("共发生行政复议2件，未发生被纠错的行政复议。", {"appeals.review.total": 2}),
+    # two different figures for one key: not read
+    ("2015年收到政府信息公开申请8件，2014年收到政府信息公开申请5件。", {}),
+    # 受理 (accepted) is not 新收; review and suits counted together are neither
+    ("全年受理依申请公开1件，收到行政复议及复议后行政诉讼1件。", {}),
+])
+def test_prose_sentences(sentence: str, want: dict) -> None:
+    assert prose_values(sentence) == want

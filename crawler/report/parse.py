@@ -279,24 +279,37 @@ def text_regions(text: str) -> dict[str, list[Line]]:
 
 # ---------------------------------------------------------------- prose fallback
 
+_N = r"[^。；;，,\d\n]"  # within one clause, before the number
 _PROSE = [
-    ("requests.new.total", re.compile(r"(?:收到|新收|接收)[^。；;，,\n]{0,12}?(?:政府信息公开|依申请|信息公开)[^。；;，,\d\n]{0,10}?(\d+)\s*件")),
-    ("requests.carried_over.total", re.compile(r"上年(?:度)?结转[^。；;，,\d\n]{0,14}?(\d+)\s*件")),
-    ("requests.granted.total", re.compile(r"(?<!不)予以公开[^。；;，,\d\n]{0,4}?(\d+)\s*件")),
-    ("requests.carried_forward.total", re.compile(r"结转下一?年度?[^。；;，,\d\n]{0,10}?(\d+)\s*件")),
-    ("appeals.review.total", re.compile(r"行政复议(?:案件)?(?:共)?\s*(\d+)\s*(?:件|起)")),
+    ("requests.new.total", re.compile(r"(?:收到|新收|接收|接到)[^。；;，,\n]{0,12}?(?:政府信息公开|依申请|信息公开)" + _N + r"{0,10}?(\d+)\s*(?:件|份)")),
+    ("requests.carried_over.total", re.compile(r"上年(?:度)?结转" + _N + r"{0,14}?(\d+)\s*件")),
+    # 予以公开 / 同意公开 (older wording); not 不予公开, and not a sum such as 予以公开及部分公开258件
+    ("requests.granted.total", re.compile(r"(?<!不)(?:予以|同意)公开" + _N + r"{0,4}?(\d+)\s*件")),
+    ("requests.partial.total", re.compile(r"(?<![及和与、])部分公开" + _N + r"{0,4}?(\d+)\s*件")),
+    ("requests.carried_forward.total", re.compile(r"结转下一?年度?" + _N + r"{0,10}?(\d+)\s*件")),
+    ("appeals.review.total", re.compile(r"行政复议(?:申请|案件)?(?:共)?\s*(\d+)\s*(?:件|起)")),
+]
+# Sentences that state a zero: "未收到政府信息公开申请", "未发生…行政复议" (not 未发生被纠错的行政复议).
+_PROSE_ZERO = [
+    ("requests.new.total", re.compile(
+        r"(?:没有|未|无)(?:收到|接到)(?:过)?(?:任何)?(?:[^。；;，,\d\n]{0,12}?提出的)?"
+        r"(?:政府信息公开|信息公开|依申请公开)(?:的)?(?:申请|事项)")),
+    ("appeals.review.total", re.compile(
+        r"(?:没有|未|无)(?:发生|收到|出现|有)(?:过)?(?:[^。；;，,\d\n纠败撤改]{0,14}?)行政复议")),
 ]
 
 
 def prose_values(text: str) -> dict[str, Number]:
     """Key figures written in sentences, for reports without tables (values from the text)."""
     t = squeeze(text)
-    out: dict[str, Number] = {}
+    found: dict[str, set[int]] = {}
     for key, pat in _PROSE:
-        vals = {int(m.group(1)) for m in pat.finditer(t)}
-        if len(vals) == 1:  # two different figures for one key: not read
-            out[key] = vals.pop()
-    return out
+        found.setdefault(key, set()).update(int(m.group(1)) for m in pat.finditer(t))
+    for key, pat in _PROSE_ZERO:
+        if pat.search(t):
+            found.setdefault(key, set()).add(0)
+    # two different figures for one key (a breakdown, another year): not read
+    return {key: vals.pop() for key, vals in found.items() if len(vals) == 1}
 
 
 # ---------------------------------------------------------------- main entry
