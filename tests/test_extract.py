@@ -403,3 +403,25 @@ def test_body_in_a_frame_is_named_in_the_warning():
     doc = extract_document(html.encode(), URL)
     assert doc.text == ""
     assert any("https://www.example.gov.cn/zwgk/nb/202301/content/nb2022.html" in w for w in doc.warnings)
+
+
+_UCAP = """<html><head><meta charset="utf-8">
+<meta name="ArticleTitle" content="某县2022年国民经济和社会发展统计公报">
+<meta name="PubDate" content="2023-08-16 10:33:59">
+{others}
+</head><body>
+<dl><dd><label>索引号：</label><div>014742224A/2023-0043406</div></dd>
+<dd><label>生成日期：</label><div>2023-05-11</div></dd></dl>
+<div class="article-content"><ucapcontent><p>2022年，全县上下坚持稳中求进工作总基调，经济运行总体平稳，主要指标好于预期。</p>
+<p>全年地区生产总值比上年增长4.5%，其中第一产业增加值增长3.9%，第二产业增加值增长5.1%。</p></ucapcontent></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(("others", "published"), [
+    # PubDate is only the page's regeneration time (开普云 states it): the index block's date wins
+    ('<meta name="others" content="页面生成时间 2023-08-16 10:33:59">', "2023-05-11"),
+    ("", "2023-08-16T10:33:59"),
+])
+def test_page_build_time_is_not_the_publication_date(others: str, published: str):
+    doc = extract_document(_UCAP.format(others=others).encode(), URL)
+    assert doc.published == published

@@ -353,9 +353,10 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
     if doc.index_block.get("名称"):
         # the index block's 名称 is the article's name: it may show a <title> to carry a suffix
         doc.title = md.prefer_heading(doc.title, doc.title, [doc.index_block["名称"]])
-    if not doc.published:
+    if not doc.published or md.is_build_time(meta, doc.published):
+        # a regenerated page's build time is no publication date: the index block's date wins
         doc.published = md.parse_date(doc.index_block.get("发布日期", "")) or md.parse_date(
-            doc.index_block.get("成文日期", ""))
+            doc.index_block.get("成文日期", "")) or doc.published
     if not doc.source and doc.index_block.get("发布机构"):
         doc.source = doc.index_block["发布机构"]
 

@@ -136,6 +136,16 @@ def date_from_meta(meta: dict[str, str]) -> str:
     return ""
 
 
+_BUILD_TIME = re.compile(r"页面生成时间\s*[:：]?\s*(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
+
+
+def is_build_time(meta: dict[str, str], date: str) -> bool:
+    """Whether a meta date is only when the CMS last regenerated the page: 开普云 (ucap) sites state
+    it in <meta name="others" content="页面生成时间 …">, and their PubDate repeats it."""
+    m = _BUILD_TIME.search(meta.get("others", ""))
+    return bool(m and date and parse_date(m.group(1))[:10] == date[:10])
+
+
 def source_from_meta(meta: dict[str, str]) -> str:
     for k in _SOURCE_KEYS:
         v = meta.get(k, "").strip()
