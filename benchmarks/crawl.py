@@ -11,7 +11,8 @@ the same concurrency and no politeness delay; the rate is requests answered / cr
 engine start to close, process start-up excluded).
 
 Memory: a portal of ~19,000 list pages and 1,000 reports is crawled with the full pipeline while
-this process samples the crawler's RSS; it is printed at 25/50/75/100 % of the pages.
+this process samples the RSS of the crawler and its parse workers (summed); it is printed at
+25/50/75/100 % of the pages.
 """
 
 from __future__ import annotations
@@ -176,13 +177,28 @@ def throughput(n_reports: int, n_other: int) -> None:
 
 
 def _rss_kb(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) in kB of a live process, (0, 0) when it is gone."""
+    """(VmRSS, VmHWM) in kB of a live process and its parse workers (children, summed), (0, 0) when
+    it is gone."""
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0, 0
     vals = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", text, re.M))
-    return int(vals.get("VmRSS", 0)), int(vals.get("VmHWM", 0))
+    rss, hwm = int(vals.get("VmRSS", 0)), int(vals.get("VmHWM", 0))
+    for child in _children(pid):
+        c_rss, c_hwm = _rss_kb(child)
+        rss, hwm = rss + c_rss, hwm + c_hwm
+    return rss, hwm
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def memory(n_reports: int, n_other: int, per_page: int) -> None:
@@ -224,7 +240,7 @@ def main() -> None:
     ap.add_argument("--per-page", type=int, default=4, help="list page size for --memory (default 4)")
     ap.add_argument("--polite", action="store_true", help="both crawls with the project's politeness defaults")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                    help="an extra setting for the full crawl only (e.g. ZWGK_PARSE_IN_THREAD=0)")
+                    help="an extra setting for the full crawl only (e.g. ZWGK_PARSE_PROCESSES=0)")
     ap.add_argument("--bare-worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     _MODE["polite"] = args.polite

@@ -60,6 +60,15 @@ def parse_stage(item: ReportItem) -> ReportItem:
     return item
 
 
+def warm_up() -> None:
+    """Load what the first parse would otherwise pay for: the extractor's modules and the latest
+    division list (a parse worker calls this when it starts)."""
+    import crawler.extract  # noqa: F401 - imports trafilatura and lxml's HTML parser
+    from crawler.report import region
+
+    region.division_index(region.LATEST_YEAR)
+
+
 def analyse(item: ReportItem) -> ReportItem:
     """Both stages, as the crawl runs them (used by `zwgk reparse`)."""
     return parse_stage(extract_stage(item))

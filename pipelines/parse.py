@@ -8,7 +8,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ReportItem
 from crawler.process import parse_stage
-from pipelines.extract import off_reactor
+from pipelines.offload import off_reactor
 from pipelines.portalstats import PortalStats
 
 

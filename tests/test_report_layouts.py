@@ -238,7 +238,7 @@ def test_a_pdf_with_its_own_title_keeps_it(g) -> None:  # noqa: ANN001 - hypothe
 
 
 def test_unsupported_and_broken_files_raise_a_clear_error() -> None:
-    with pytest.raises(ReportError, match=r"unsupported format: \.doc .*convert to \.docx or PDF"):
+    with pytest.raises(ReportError, match=r"unsupported format: \.doc .*convert to \.docx, \.xlsx or PDF"):
         parse_bytes(b"\xd0\xcf\x11\xe0 legacy", url="http://x/a.doc", context=CONTEXT)
     with pytest.raises(ReportError, match="unreadable PDF"):
         parse_bytes(b"%PDF-1.4 broken", url="http://x/a.pdf")
@@ -251,7 +251,7 @@ def test_parse_stage_passes_the_context_and_records_errors() -> None:
     doc = ReportItem(url="http://x/files/a.doc", body=b"\xd0\xcf\x11\xe0", kind="doc", context=CONTEXT)
     parse_stage(doc)
     assert doc.report is None
-    assert doc.warnings == ["parse: unsupported format: .doc (legacy .doc/.wps is not read) — convert to .docx or PDF"]
+    assert doc.warnings == ["parse: unsupported format: .doc (legacy .doc/.wps/.et is not read) — convert to .docx, .xlsx or PDF"]
 
 
 # ---------------------------------------------------------------- one reader for parse and extract
