@@ -158,6 +158,8 @@ def test_procurement_amount_without_unit_is_not_guessed() -> None:
     ("予以公开及部分公开258件，占33.9%。", {}),
     # stated zeros
     ("全年没有收到政府信息公开申请。", {"requests.new.total": 0}),
+    ("2015年全区未收到有关政府信息公开申请。", {"requests.new.total": 0}),
+    ("2015年我区未收到有关政府信息公开行政复议、提起行政诉讼的申请。", {"appeals.review.total": 0}),
     ("本年度未发生政府信息公开行政复议、行政诉讼情况。", {"appeals.review.total": 0}),
     # not zeros of the key: a subset of the applications, a subset of the reviews
     ("本年度未收到需延期答复的政府信息公开申请。", {}),
