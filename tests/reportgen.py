@@ -535,3 +535,10 @@ def render_xls(g: Generated) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def render_doc(g: Generated) -> bytes:
+    """A legacy Word 97 .doc: the DOCX rendering converted by LibreOffice (tests skip without it)."""
+    from crawler.report.legacy import convert
+
+    return convert(render_docx(g), "docx", to="doc")

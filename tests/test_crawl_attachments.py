@@ -1,9 +1,10 @@
-"""Reports published as attachments: PDF, DOCX, XLSX and XLS are parsed; DOC/WPS and scans are kept
-with a warning.
+"""Reports published as attachments: PDF, DOCX, XLSX, XLS and (through LibreOffice) DOC are parsed;
+files that cannot be read and scans are kept with a warning.
 
 Each report sits behind a short wrapper page ("附件：….pdf") on a loopback column. The PDF is a demo
 portal report; the DOCX is written here from a demo report page (its paragraphs and table grids);
-the workbooks hold a generated report's three tables, one sheet each; the DOC and WPS are OLE2 files, which the parser cannot read (crawler/report/parse.py); the scan is
+the workbooks hold a generated report's three tables, one sheet each; the real DOC is a generated report
+converted by LibreOffice (left out where it is not installed); the broken DOC and WPS are OLE2 files, which the parser cannot read (crawler/report/parse.py); the scan is
 a PDF without a text layer.
 """
 
@@ -16,10 +17,11 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.demo.site import DemoPortal, GroundTruthReport
+from crawler.report.legacy import soffice_path
 from crawler.store import open_store
 from crawler.tablegrid import grids_from_element
 from tests.faultserver import LOOPBACK_SETTINGS, FaultServer, last_run, list_page, page, report_page, zwgk
-from tests.reportgen import random_report, render_xls, render_xlsx
+from tests.reportgen import random_report, render_doc, render_xls, render_xlsx
 from tests.reportgen import title as report_title
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -78,7 +80,7 @@ def attachment_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
     docx_g = next(g for g in portal.ground_truth if g.kind == "html" and g.encoding == "utf-8")
     pdf_body = portal.get(pdf_g.attachment or "").body  # type: ignore[union-attr]
     docx_body = docx_from_report_page(portal.get(docx_g.path).body, docx_g.title)  # type: ignore[union-attr]
-    xlsx_g, xls_g = random_report(7), random_report(8)
+    xlsx_g, xls_g, doc_g = random_report(7), random_report(8), random_report(9)
     server = FaultServer()
     files = {
         "pdf": (pdf_g.title, "/att/files/report.pdf", pdf_body, "application/pdf"),
@@ -86,10 +88,12 @@ def attachment_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "docx": (docx_g.title, "/att/files/report.docx", docx_body, "application/octet-stream"),
         "xlsx": (report_title(xlsx_g), "/att/files/tables.xlsx", render_xlsx(xlsx_g), "application/octet-stream"),
         "xls": (report_title(xls_g), "/att/files/tables.xls", render_xls(xls_g), "application/vnd.ms-excel"),
-        "doc": ("某某市统计局2023年政府信息公开工作年度报告", "/att/files/report.doc", OLE2, "application/msword"),
+        "broken_doc": ("某某市统计局2023年政府信息公开工作年度报告", "/att/files/report.doc", OLE2, "application/msword"),
         "wps": ("某某市民政局2023年政府信息公开工作年度报告", "/att/files/report.wps", OLE2, "application/octet-stream"),
         "scan": ("某某市司法局2023年政府信息公开工作年度报告", "/att/files/scan.pdf", scanned_pdf(), "application/pdf"),
     }
+    if soffice_path() is not None:
+        files["doc"] = (report_title(doc_g), "/att/files/tables.doc", render_doc(doc_g), "application/msword")
     rows = []
     for kind, (title, href, body, ctype) in files.items():
         server.route(f"/att/{kind}.html", page(wrapper(title, href, href.rsplit("/", 1)[1])))
@@ -100,7 +104,8 @@ def attachment_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
     with server.running() as base:
         run = zwgk("crawl", "--url", base + "/att/index.html", "--name", "att", "--store", f"sqlite:///{db}",
                    "--depth", "0", *LOOPBACK_SETTINGS, cwd=db.parent)
-    return {"run": run, "db": db, "pdf": pdf_g, "docx": docx_g, "xlsx": xlsx_g, "xls": xls_g, "server": server}
+    return {"run": run, "db": db, "pdf": pdf_g, "docx": docx_g, "xlsx": xlsx_g, "xls": xls_g, "doc": doc_g,
+            "server": server}
 
 
 def reports_by_kind(db: Path) -> dict[str, dict]:
@@ -130,26 +135,34 @@ def test_docx_report_parsed(attachment_crawl: dict) -> None:
     assert len(matching) >= len(g.values) * 0.9, (len(matching), len(g.values))
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "xls"])
-def test_spreadsheet_report_parsed_exactly(attachment_crawl: dict, kind: str) -> None:
+@pytest.mark.parametrize("kind", [
+    "xlsx", "xls",
+    pytest.param("doc", marks=pytest.mark.skipif(soffice_path() is None, reason="LibreOffice (soffice) is not installed")),
+])
+def test_spreadsheet_and_legacy_word_reports_parsed_exactly(attachment_crawl: dict, kind: str) -> None:
     g = attachment_crawl[kind]
     row = reports_by_kind(attachment_crawl["db"])[kind]
     assert (row["agency"], row["year"], row["title"]) == (g.agency, g.year, report_title(g))
     assert row["cells"] == pytest.approx(g.values)
 
 
-def test_legacy_doc_and_wps_are_recorded_as_unsupported(attachment_crawl: dict) -> None:
+def _unread(message: str, ext: str) -> bool:
+    """The warning of a .doc/.wps that could not be read: LibreOffice failed, or is not installed."""
+    return f"unreadable .{ext}: LibreOffice" in message or f"unsupported format: .{ext}" in message
+
+
+def test_unreadable_doc_and_wps_are_recorded_with_why(attachment_crawl: dict) -> None:
     rec = last_run(attachment_crawl["db"])
     att = rec["portals"]["att"]
-    assert att["counts"].get("unparsed") == 3  # doc, wps, scan
-    for ext in ("report.doc", "report.wps"):
-        msgs = [w for w in att["warnings"] if ext in w]
-        assert msgs and "legacy .doc/.wps" in msgs[0], att["warnings"]
+    assert att["counts"].get("unparsed") == 3  # the broken doc and wps, and the scan
+    for name in ("report.doc", "report.wps"):
+        msgs = [w for w in att["warnings"] if name in w]
+        assert msgs and _unread(msgs[0], name.rsplit(".", 1)[1]), att["warnings"]
     with open_store(f"sqlite:///{attachment_crawl['db']}") as store:
         kinds = dict(store._q("SELECT url, file_kind FROM sources").fetchall())
         warned = [m for (m,) in store._q("SELECT message FROM warnings WHERE source_id IS NOT NULL").fetchall()]
-    assert sorted(k for u, k in kinds.items() if u.endswith((".doc", ".wps"))) == ["doc", "wps"]
-    assert sum("legacy .doc/.wps" in m for m in warned) == 2
+    assert sorted(k for u, k in kinds.items() if u.endswith(("report.doc", "report.wps"))) == ["doc", "wps"]
+    assert sum(_unread(m, "doc") or _unread(m, "wps") for m in warned) == 2
     # not counted as new reports
     assert rec["counts"].get("new") == len(reports_by_kind(attachment_crawl["db"]))
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from crawler.items import ReportItem
 from crawler.process import parse_stage
+from crawler.report import legacy
 from crawler.report.parse import ReportError, parse_bytes, parse_text
 from crawler.report.region import resolve
 from crawler.report.tokens import unflatten
@@ -237,21 +238,32 @@ def test_a_pdf_with_its_own_title_keeps_it(g) -> None:  # noqa: ANN001 - hypothe
     assert rep.title.startswith(g.agency) and rep.published.startswith("2024-01-20")
 
 
-def test_unsupported_and_broken_files_raise_a_clear_error() -> None:
-    with pytest.raises(ReportError, match=r"unsupported format: \.doc .*convert to \.docx, \.xlsx or PDF"):
-        parse_bytes(b"\xd0\xcf\x11\xe0 legacy", url="http://x/a.doc", context=CONTEXT)
+def test_unsupported_and_broken_files_raise_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ReportError, match="unreadable PDF"):
         parse_bytes(b"%PDF-1.4 broken", url="http://x/a.pdf")
+    with pytest.raises(ReportError, match=r"unsupported format: \.et "):
+        parse_bytes(b"\xd0\xcf\x11\xe0 sheet", url="http://x/a.et")
+    if legacy.soffice_path() is not None:
+        with pytest.raises(ReportError, match=r"unreadable \.doc: LibreOffice could not convert it"):
+            parse_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), url="http://x/a.doc", context=CONTEXT)
+    # where LibreOffice is not installed, the error says how to get it
+    monkeypatch.setattr(legacy, "soffice_path", lambda: None)
+    with pytest.raises(ReportError, match=r"unsupported format: \.wps .*apt-get install libreoffice-writer-nogui"):
+        parse_bytes(b"\xd0\xcf\x11\xe0 legacy", url="http://x/a.wps", context=CONTEXT)
 
 
-def test_parse_stage_passes_the_context_and_records_errors() -> None:
+def test_parse_stage_passes_the_context_and_records_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     item = ReportItem(url="http://x/files/a.pdf", body=_bare_pdf(), kind="pdf", content_type="application/pdf",
                       context=CONTEXT)
     assert parse_stage(item).report["title"] == "福州市鼓楼区教育局2023年政府信息公开工作年度报告"
+    monkeypatch.setattr(legacy, "soffice_path", lambda: None)
     doc = ReportItem(url="http://x/files/a.doc", body=b"\xd0\xcf\x11\xe0", kind="doc", context=CONTEXT)
     parse_stage(doc)
     assert doc.report is None
-    assert doc.warnings == ["parse: unsupported format: .doc (legacy .doc/.wps/.et is not read) — convert to .docx, .xlsx or PDF"]
+    assert doc.warnings == [
+        "parse: unsupported format: .doc (legacy .doc/.wps is read through LibreOffice, which is not installed: "
+        "apt-get install libreoffice-writer-nogui) — or convert it to .docx or PDF"
+    ]
 
 
 # ---------------------------------------------------------------- one reader for parse and extract

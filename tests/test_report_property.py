@@ -3,12 +3,15 @@ whether rendered as HTML, as flattened text, as PDF, as DOCX or as a spreadsheet
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from crawler.report.legacy import INSTALL_HINT, soffice_path
 from crawler.report.parse import parse_bytes, parse_text
 from tests.reportgen import (
     Generated,
+    render_doc,
     render_docx,
     render_html,
     render_pdf,
@@ -137,5 +140,17 @@ def test_xlsx_round_trip(g: Generated) -> None:
 def test_xls_round_trip(g: Generated) -> None:
     # a legacy workbook has no title property: the linking page's title names the report
     rep = parse_bytes(render_xls(g), filename="report.xls", context={"title": title(g)})
+    _assert_same(g, rep.tables, rep.checks)
+    assert rep.agency == g.agency and rep.year == g.year
+
+
+# LibreOffice takes about a second per conversion (two per example): few examples, no shrinking
+@pytest.mark.skipif(soffice_path() is None, reason=f"LibreOffice (soffice) is not installed: {INSTALL_HINT}")
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow])
+@given(reports(), st.sampled_from(["doc", "wps"]))
+def test_legacy_word_round_trip(g: Generated, ext: str) -> None:
+    # Kingsoft WPS writes the Word 97 binary format under its own extension
+    rep = parse_bytes(render_doc(g), filename=f"report.{ext}")
     _assert_same(g, rep.tables, rep.checks)
     assert rep.agency == g.agency and rep.year == g.year

@@ -49,13 +49,15 @@ def fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str]]:
 def document_for(data: bytes, name: str = "", url: str = "", headers: dict[str, str] | None = None) -> Document:
     """Route bytes to the right extractor by magic number, name and content type."""
     from crawler.extract import extract_document
-    from crawler.extract.files import kind_of, office_document, pdf_document, text_document
+    from crawler.extract.files import kind_of, legacy_document, office_document, pdf_document, text_document
 
     kind = kind_of(data, name, (headers or {}).get("content-type", ""))
     if kind == "pdf":
         return pdf_document(data, url)
     if kind in ("docx", "xlsx", "xls"):
         return office_document(data, kind, url)
+    if kind == "doc":
+        return legacy_document(data, "wps" if (name or url).lower().endswith(".wps") else "doc", url)
     if kind == "text":
         return text_document(data, url)
     return extract_document(data, url, headers)

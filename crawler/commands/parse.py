@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-HELP = "Parse annual reports (.html/.pdf/.docx/.xlsx/.xls/.txt/.md) into the template's fields and checks."
+HELP = "Parse annual reports (.html/.pdf/.docx/.xlsx/.xls/.doc/.wps/.txt/.md) into the template's fields and checks."
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""Text of report files (PDF, DOCX, XLSX/XLS, plain text) as a Document, through the same line cleaning as pages.
+"""Text of report files (PDF, DOCX, XLSX/XLS, DOC/WPS through LibreOffice, plain text) as a Document, through the same line cleaning as pages.
 
 Only the text layer: table cells are parsed from PDFs by crawler.report; here a PDF gives the text
 that `zwgk extract` shows and scores. Work is bounded (pages, characters) and failures are warnings.
@@ -18,7 +18,7 @@ _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e
 
 
 def kind_of(data: bytes, name: str = "", content_type: str = "") -> str:
-    """html | pdf | docx | xlsx | xls | text, from the magic number first, then the name and content type."""
+    """html | pdf | docx | xlsx | xls | doc | text, from the magic number first, then the name and content type."""
     low, ct = name.lower(), (content_type or "").lower()
     if data.startswith(b"%PDF-") or "pdf" in ct:
         return "pdf"
@@ -26,6 +26,8 @@ def kind_of(data: bytes, name: str = "", content_type: str = "") -> str:
         return "xlsx"
     if low.endswith(".xls") or "ms-excel" in ct:
         return "xls"
+    if low.endswith((".doc", ".wps")) or ct.startswith("application/msword"):
+        return "doc"
     if data.startswith(b"PK\x03\x04") and (low.endswith(".docx") or "wordprocessingml" in ct or not low):
         return "docx"
     if low.endswith((".txt", ".md", ".csv")) or ct.startswith("text/plain"):
@@ -78,6 +80,16 @@ def office_document(data: bytes, kind: str, url: str = "") -> Document:
     doc.method = kind
     doc.warnings[:0] = ft.warnings
     return doc
+
+
+def legacy_document(data: bytes, ext: str, url: str = "") -> Document:
+    """A .doc/.wps through LibreOffice (crawler.report.legacy), then read as a .docx."""
+    from crawler.report import legacy
+
+    try:
+        return office_document(legacy.convert(data, ext), "docx", url)
+    except legacy.ConversionError as e:
+        return Document(url=url, warnings=[f".{ext} could not be read: {e}"])
 
 
 def _left(row: list[str | None], j: int) -> str:

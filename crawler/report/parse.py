@@ -638,11 +638,8 @@ def parse_bytes(
     if kind == "html":
         return _html(body, url, headers)
     if kind == "doc":
-        ext = (filename or url or "").lower().split("?")[0].rsplit(".", 1)[-1]
-        ext = ext if ext in ("doc", "wps", "et") else "doc"
-        raise ReportError(
-            f"unsupported format: .{ext} (legacy .doc/.wps/.et is not read) — convert to .docx, .xlsx or PDF"
-        )
+        body = _legacy_to_docx(body, (filename or url or "").lower().split("?")[0].rsplit(".", 1)[-1])
+        kind = "docx"
     if kind == "text":
         return _plain(_decode(body, headers), url, context)
     readers = {"pdf": (pdf_text, "PDF"), "docx": (docx_text, "DOCX"), "xlsx": (xlsx_text, "XLSX"),
@@ -653,6 +650,22 @@ def parse_bytes(
     except Exception as exc:  # noqa: BLE001 - pdfminer, zip, XML and BIFF errors of broken files
         raise ReportError(f"unreadable {name}: {type(exc).__name__}: {exc}") from exc
     return _file_report(ft, url, context or {})
+
+
+def _legacy_to_docx(body: bytes, ext: str) -> bytes:
+    """A .doc/.wps as .docx, through LibreOffice; ReportError when it is missing or fails."""
+    from crawler.report import legacy
+
+    ext = ext if ext in ("doc", "wps", "et") else "doc"
+    if ext == "et":  # Kingsoft spreadsheets: LibreOffice Calc would be needed, and they are rare
+        raise ReportError("unsupported format: .et (Kingsoft spreadsheet is not read) — convert to .xlsx or PDF")
+    if legacy.soffice_path() is None:
+        raise ReportError(f"unsupported format: .{ext} (legacy .doc/.wps is read through LibreOffice, which is "
+                          f"not installed: {legacy.INSTALL_HINT}) — or convert it to .docx or PDF")
+    try:
+        return legacy.convert(body, ext)
+    except legacy.ConversionError as exc:
+        raise ReportError(f"unreadable .{ext}: {exc}") from exc
 
 
 def _file_report(ft: FileText, url: str, context: dict, own: dict | None = None, raw: str = "") -> Report:
