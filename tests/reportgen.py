@@ -8,6 +8,7 @@ import io
 import random
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -427,8 +428,9 @@ def render_pdf(g: Generated) -> bytes:
 # ---------------------------------------------------------------- DOCX
 
 
-def render_docx(g: Generated) -> bytes:
-    """A Word document: headings and paragraphs, the three tables as real Word tables."""
+def render_docx(g: Generated, grid: bool = False) -> bytes:
+    """A Word document: headings and paragraphs, the three tables as real Word tables (ruled, as
+    agencies print them, with `grid`)."""
     import docx
 
     d = docx.Document()
@@ -439,6 +441,8 @@ def render_docx(g: Generated) -> bytes:
 
     def table(rows: list[list[str]], width: int) -> None:
         t = d.add_table(rows=len(rows), cols=width)
+        if grid:
+            t.style = "Table Grid"
         for i, row in enumerate(rows):
             for j, c in enumerate(row):
                 t.cell(i, j).text = c
@@ -450,6 +454,8 @@ def render_docx(g: Generated) -> bytes:
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
     head = ["", "", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
     table([head] + [lab + vals for lab, vals in _request_rows(g)], 10)
+    if grid:
+        _merge_request_labels(d.tables[-1])
     d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
     heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     table([["行政复议"] * 5 + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5, heads * 3, _appeal_values(g)], 15)
@@ -535,6 +541,27 @@ def render_xls(g: Generated) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _merge_request_labels(t: Any) -> None:
+    """Table 三's label cells merged as agencies print them: a label without sub-labels across the
+    three label columns, and each group label down the rows it heads."""
+    n = len(t.rows)
+    labels = [[t.cell(i, j).text for j in range(3)] for i in range(n)]
+    for i, (a, b, c) in enumerate(labels):
+        if not b and not c:
+            t.cell(i, 0).merge(t.cell(i, 2)).text = a
+        elif not c:
+            t.cell(i, 1).merge(t.cell(i, 2)).text = b
+    for col in (0, 1):
+        i = 1
+        while i < n:
+            j = i
+            while j + 1 < n and labels[j + 1][col] == labels[i][col] and labels[i][col] and labels[j + 1][col + 1]:
+                j += 1
+            if j > i and labels[i][col + 1]:
+                t.cell(i, col).merge(t.cell(j, col)).text = labels[i][col]
+            i = j + 1
 
 
 def render_doc(g: Generated) -> bytes:

@@ -154,3 +154,28 @@ def test_legacy_word_round_trip(g: Generated, ext: str) -> None:
     rep = parse_bytes(render_doc(g), filename=f"report.{ext}")
     _assert_same(g, rep.tables, rep.checks)
     assert rep.agency == g.agency and rep.year == g.year
+
+
+def _cjk_font() -> bool:
+    """LibreOffice needs a Chinese font to write a PDF whose text reads back (fonts-wqy-microhei)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
+# The PDF a Word user exports: ruled tables with merged label cells, narrow columns whose labels
+# wrap, rows and tables broken across pages. About two seconds per example.
+@pytest.mark.skipif(soffice_path() is None or not _cjk_font(),
+                    reason=f"LibreOffice and a Chinese font are needed: {INSTALL_HINT} fonts-wqy-microhei")
+@settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow])
+@given(reports())
+def test_word_exported_pdf_round_trip(g: Generated) -> None:
+    from crawler.report.legacy import convert
+
+    rep = parse_bytes(convert(render_docx(g, grid=True), "docx", to="pdf"), filename="report.pdf")
+    _assert_same(g, rep.tables, rep.checks)
+    assert rep.year == g.year

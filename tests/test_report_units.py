@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.report.checks import run_checks
-from crawler.report.parse import normalise_agency, parse_text, prose_values
+from crawler.report.parse import join_continued, normalise_agency, parse_text, prose_values
 from crawler.report.region import resolve
 from crawler.report.tables import fit
 from crawler.report.tokens import split_line
@@ -171,3 +171,19 @@ def test_procurement_amount_without_unit_is_not_guessed() -> None:
 ])
 def test_prose_sentences(sentence: str, want: dict) -> None:
     assert prose_values(sentence) == want
+
+
+def test_tables_broken_across_pages_are_joined() -> None:
+    head = [["行政复议"] * 5 + ["行政诉讼"] * 10, ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3]
+    values = [[str(i) for i in range(15)]]
+    assert join_continued([head, values]) == [head + values]
+    # a row cut by the page break: the rest of its label opens the next page, without numbers
+    before = [["（三）不予公开", "1.属于国家秘密", "1", "2"], [None, "2.其他法律行政", "3", "4"]]
+    after = [[None, "法规禁止公开", "", ""], [None, "3.危及“三安全一稳定”", "5", "6"]]
+    assert join_continued([before, after]) == [[before[0], [None, "2.其他法律行政法规禁止公开", "3", "4"], after[1]]]
+    # a new row that happens to have no numbers is not glued to the row before it
+    blank = [["（六）其他处理", "", "", ""]]
+    assert join_continued([before, blank]) == [before + blank]
+    # a table of another width, or one with its own header, stays apart
+    other = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]]
+    assert join_continued([before, other]) == [before, other]

@@ -315,10 +315,42 @@ def prose_values(text: str) -> dict[str, Number]:
 # ---------------------------------------------------------------- main entry
 
 
+# Words that open a table (or one of table 二's 第二十条 parts) in its header rows.
+_TABLE_START = re.compile(r"自然人|申请人情况|复议|诉讼|信息内容|第二十条")
+
+
+def join_continued(grids: list[Grid]) -> list[Grid]:
+    """Grids that continue the grid before them (a table broken across PDF pages: same number of
+    columns, no header of its own) appended to it, so a header on one page and its rows on the next
+    are read as one table."""
+    out: list[Grid] = []
+    for grid in grids:
+        if not grid:
+            continue
+        width = max(len(r) for r in grid)
+        head = norm("".join(c or "" for r in grid[:2] for c in r))
+        if out and width == max(len(r) for r in out[-1]) and not _TABLE_START.search(head):
+            prev = out[-1]
+            first = next((norm(c) for c in grid[0] if c and c.strip()), "")
+            if _has_digit(prev[-1]) and not _has_digit(grid[0]) and first and not _NUMBERED.match(first):
+                # a row cut by the page break: its label's rest opens the new page, without numbers
+                last = [(a or "") + (b or "") if (a or b) else a for a, b in zip(prev[-1], grid[0], strict=False)]
+                prev, grid = [*prev[:-1], last + prev[-1][len(last):]], grid[1:]
+            out[-1] = prev + grid
+        else:
+            out.append(grid)
+    return out
+
+
+def _has_digit(row: list[str | None]) -> bool:
+    return any(c and re.search(r"\d", c) for c in row)
+
+
 def _read_tables(
     text: str, grids: list[Grid], template: str
 ) -> tuple[dict[str, Number], list[str]]:
     """Values of tables 二/三/四: from grids when grids carry the table, else from the text."""
+    grids = join_continued(grids)
     warnings: list[str] = []
     by_table: dict[str, list[TableResult]] = {"active": [], "requests": [], "appeals": []}
     request_width: tuple[int, int] | None = None  # (grid width, first value column) of table 三

@@ -72,16 +72,20 @@ def pdf_text(body: bytes, *, tables: bool = True, max_pages: int = MAX_PDF_PAGES
         out.title = fix_pdf_string(meta.get("Title", ""))
         if len(pdf.pages) > max_pages:
             out.warnings.append(f"PDF has {len(pdf.pages)} pages; only the first {max_pages} were read")
+        continued = False  # the page before ended in a table, which may go on here
         for page in pdf.pages[:max_pages]:
             txt = page.extract_text() or ""
             pages.append("\n".join(ln for ln in txt.splitlines() if not _PAGE_NO.match(ln)))
-            if not tables or not _may_hold_table(txt):
+            if not tables or not (continued or _may_hold_table(txt)):
+                continued = False
                 continue  # table finding is the slow part; prose pages are skipped
-            for tb in page.extract_tables():
+            found = page.extract_tables()
+            for tb in found:
                 # None marks a position covered by a merged cell: kept, the row reader skips it
                 grid = [list(row) for row in tb]
                 if grid and max(len(r) for r in grid) > 1:
                     out.tables.append(grid)
+            continued = bool(found)
     out.text = "\n".join(pages).strip()
     if not out.text:
         out.warnings.append("the PDF has no text layer (scanned images?); OCR is needed, nothing could be read")
