@@ -215,6 +215,58 @@ def fragment_keys(label: str) -> set[str]:
     return {k for k, full in _FULL_LABELS.items() if frag in full}
 
 
+# Table 三's numbered rows: （三）…（六） hold items 1., 2. …; （一）, （二）, （七） are rows themselves.
+_GROUP_ITEMS = {
+    "三": REQUEST_ORDER_2021[4:12], "四": REQUEST_ORDER_2021[12:15], "五": REQUEST_ORDER_2021[15:20],
+    "六": REQUEST_ORDER_2021[20:23],
+}
+_GROUP_ROW = {"一": "granted", "二": "partial", "七": "total"}
+# （三）, or a （三 cut by a wrapped cell; only after pieces of the 三、本年度办理结果 cell beside it
+_GROUP_MARK = re.compile(r"^[三、本年度办理结果]{0,6}?\(([一二三四五六七])(?:\)|(?=\d)|$)")
+_ITEM_MARK = re.compile(r"^([1-8])[.、]")
+_TOP_MARK = re.compile(r"^[一二三四][、.]")
+
+
+class _Numbering:
+    """Where the table is in the template's numbering (group and item), so that a label cut to its
+    number ("2.其", "（三 1.属" in PDF text with narrow wrapped label cells) still names its row.
+    A bare item number counts only as the next one of the current group."""
+
+    def __init__(self) -> None:
+        self.group = ""
+        self.item = 0
+
+    def key(self, own: list[str]) -> str | None:
+        group, item = "", 0
+        for cell in (norm(c) for c in own):
+            cell = _TOP_MARK.sub("", cell)
+            m = _GROUP_MARK.match(cell)
+            if m:
+                group, cell = m.group(1), cell[m.end():]
+            n = _ITEM_MARK.match(cell)
+            if n:
+                item = int(n.group(1))
+            if group or item:
+                break
+        if group:
+            if item:
+                items = _GROUP_ITEMS.get(group, [])
+                return items[item - 1] if item <= len(items) else None
+            return _GROUP_ROW.get(group) or ("other.all" if group == "六" else None)
+        if item and item == self.item + 1 and self.group in _GROUP_ITEMS:
+            items = _GROUP_ITEMS[self.group]
+            return items[item - 1] if item <= len(items) else None
+        return None
+
+    def follow(self, key: str) -> None:
+        """The row just read, whichever way: the numbering goes on from it."""
+        for group, items in _GROUP_ITEMS.items():
+            if key in items:
+                self.group, self.item = group, items.index(key) + 1
+                return
+        self.group, self.item = "", 0
+
+
 @dataclass
 class _Pending:
     """A row whose key is not certain yet: the candidates its labels allow, and why."""
@@ -235,6 +287,8 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
     # on the numbers' own line are trusted, others only where the template's row order agrees.
     unlabelled = any(r.nonblank >= 2 and not [t for t in r.texts if norm(t)] for r in rows)
     placed: list[tuple[str, Row] | _Pending] = []
+    numbering = _Numbering()
+    used: set[str] = set()
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
         if last_key in ("other.no_correction", "other.unpaid_fee"):
@@ -251,6 +305,10 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
         keys = _resolve(row.own, group_other) if row.own else set()
         if not keys and row.own and _OTHER_GROUP.search(_label(row.own)):
             keys = {"other.all"}  # （六）其他处理 with its numbers on its own line
+        if not keys and row.own and row.nonblank:
+            numbered = numbering.key(row.own)
+            if numbered and numbered not in used and (numbered != "other.all" or not group_other):
+                keys = {numbered}
         if not keys:
             keys = _resolve(texts, group_other)
             if keys and unlabelled and row.nonblank:
@@ -276,6 +334,8 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
             continue
         key = keys.pop()
         last_key = key
+        numbering.follow(key)
+        used.add(key)
         placed.append((key, row))
     _place_by_order(placed, res)
     for item in placed:
@@ -361,19 +421,23 @@ def read_appeals(rows: list[Row], closed: bool = False) -> TableResult:
                 g, c = APPEAL_GROUPS[i // 5], APPEAL_COLUMNS[i % 5]
                 res.put(f"appeals.{g}.{c}", cell)
             return res
-    # one row wrapped over lines (PDF text): neighbouring runs with no text between them
-    for i in range(len(runs)):
-        joined = list(runs[i].values)
-        for j in range(i + 1, len(runs)):
-            if [t for t in runs[j].texts if norm(t)]:
-                break
-            joined += runs[j].values
+    # one row wrapped over lines (PDF text): a block of neighbouring runs with no text between
+    # them, read only when the whole block holds the 15 cells (a block with more numbers has
+    # numbers wrapped inside their cells, e.g. 104 as 10 / 4: which belong where cannot be known)
+    i = 0
+    while i < len(runs):
+        j = i + 1
+        while j < len(runs) and not [t for t in runs[j].texts if norm(t)]:
+            j += 1
+        joined = [c for r in runs[i:j] for c in r.values]
+        if j - i > 1 and sum(1 for c in joined if c.kind == "num") == n_all:
             lead = next(k for k, c in enumerate(joined) if c.kind == "num")
             vals = fit(joined[lead:], n_all, closed)
-            if vals is not None and sum(1 for c in joined if c.kind == "num") == n_all:
+            if vals is not None:
                 for k, cell in enumerate(vals):
                     res.put(f"appeals.{APPEAL_GROUPS[k // 5]}.{APPEAL_COLUMNS[k % 5]}", cell)
                 return res
+        i = j
     grouped: dict[str, list[Cell]] = {}
     for r in runs:
         groups = {g for t in r.texts if (g := _appeal_group(t))}
