@@ -428,7 +428,7 @@ def render_pdf(g: Generated) -> bytes:
 # ---------------------------------------------------------------- DOCX
 
 
-def render_docx(g: Generated, grid: bool = False) -> bytes:
+def render_docx(g: Generated, grid: bool = False, centre: bool = False) -> bytes:
     """A Word document: headings and paragraphs, the three tables as real Word tables (ruled, as
     agencies print them, with `grid`)."""
     import docx
@@ -455,7 +455,7 @@ def render_docx(g: Generated, grid: bool = False) -> bytes:
     head = ["", "", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
     table([head] + [lab + vals for lab, vals in _request_rows(g)], 10)
     if grid:
-        _merge_request_labels(d.tables[-1])
+        _merge_request_labels(d.tables[-1], centre)
     d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
     heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     table([["行政复议"] * 5 + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5, heads * 3, _appeal_values(g)], 15)
@@ -543,9 +543,12 @@ def render_xls(g: Generated) -> bytes:
     return buf.getvalue()
 
 
-def _merge_request_labels(t: Any) -> None:
+def _merge_request_labels(t: Any, centre: bool = False) -> None:
     """Table 三's label cells merged as agencies print them: a label without sub-labels across the
-    three label columns, and each group label down the rows it heads."""
+    three label columns, and each group label down the rows it heads (centred vertically with
+    `centre`, as many agencies do)."""
+    from docx.enum.table import WD_ALIGN_VERTICAL
+
     n = len(t.rows)
     labels = [[t.cell(i, j).text for j in range(3)] for i in range(n)]
     for i, (a, b, c) in enumerate(labels):
@@ -560,7 +563,10 @@ def _merge_request_labels(t: Any) -> None:
             while j + 1 < n and labels[j + 1][col] == labels[i][col] and labels[i][col] and labels[j + 1][col + 1]:
                 j += 1
             if j > i and labels[i][col + 1]:
-                t.cell(i, col).merge(t.cell(j, col)).text = labels[i][col]
+                merged = t.cell(i, col).merge(t.cell(j, col))
+                merged.text = labels[i][col]
+                if centre:
+                    merged.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
             i = j + 1
 
 

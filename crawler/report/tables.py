@@ -256,6 +256,11 @@ class _Numbering:
         if item and item == self.item + 1 and self.group in _GROUP_ITEMS:
             items = _GROUP_ITEMS[self.group]
             return items[item - 1] if item <= len(items) else None
+        if item == 1 and self.item >= 1:
+            # numbering starts again: the template's next group (its label may be centred lower)
+            order = list(_GROUP_ITEMS)
+            nxt = order.index(self.group) + 1
+            return _GROUP_ITEMS[order[nxt]][0] if nxt < len(order) else None
         return None
 
     def follow(self, key: str) -> None:
@@ -311,6 +316,13 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
                 keys = {numbered}
         if not keys:
             keys = _resolve(texts, group_other)
+            if keys and keys <= used and row.nonblank:
+                # the label above names a row already read: it is that row's label wrapping
+                # below its numbers, not this row's
+                placed.append(_Pending(row, set(), False,
+                    f"table 三: a row of {row.nonblank} numbers under the rest of another row's label "
+                    f"({', '.join(sorted(keys))}) was not read"))
+                continue
             if keys and unlabelled and row.nonblank:
                 placed.append(_Pending(row, set(keys), True,
                     f"table 三: numbers under a label on another line ({', '.join(sorted(keys))}) in a table where "
