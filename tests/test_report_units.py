@@ -189,13 +189,16 @@ def test_tables_broken_across_pages_are_joined() -> None:
     assert join_continued([before, other]) == [before, other]
 
 
-@pytest.mark.parametrize("name", ["word-export-layout-0", "word-export-layout-2", "word-export-layout-centred-1"])
-def test_pdftotext_layout_of_a_word_export(name: str) -> None:
+@pytest.mark.parametrize("name", ["word-export-layout-0", "word-export-layout-2", "word-export-layout-centred-1",
+                                  "word-export-borderless-0", "word-export-borderless-2"])
+def test_pdf_text_of_a_word_export(name: str) -> None:
     """`pdftotext -layout` of a generated report that Word (LibreOffice) exported as PDF: label cells
     so narrow that a row's numbers stand beside the first two characters of its label ("2.其") and
     the rest of the label wraps below; 3-digit numbers wrap inside table 四's cells; in "centred", the
-    group labels (（四）无法提供) are centred down their rows. Rows are named by the template's
-    numbering; nothing is ever put in the wrong cell."""
+    group labels (（四）无法提供) are centred down their rows; "borderless" is our own PDF text of an
+    export without ruling lines (no grid to read: 一、 beside the numbers, 本年新收… below them, and
+    104 wrapped as 10 / 4). Rows are named by the template's numbering; nothing is ever put in the
+    wrong cell."""
     import json
     from pathlib import Path
 

@@ -225,6 +225,7 @@ _GROUP_ROW = {"一": "granted", "二": "partial", "七": "total"}
 _GROUP_MARK = re.compile(r"^[三、本年度办理结果]{0,6}?\(([一二三四五六七])(?:\)|(?=\d)|$)")
 _ITEM_MARK = re.compile(r"^([1-8])[.、]")
 _TOP_MARK = re.compile(r"^[一二三四][、.]")
+_TOP_ROW = {"一": "new", "二": "carried_over", "四": "carried_forward"}
 
 
 class _Numbering:
@@ -239,7 +240,10 @@ class _Numbering:
     def key(self, own: list[str]) -> str | None:
         group, item = "", 0
         for cell in (norm(c) for c in own):
+            top = _TOP_MARK.match(cell)
             cell = _TOP_MARK.sub("", cell)
+            if top and not cell and top.group(0)[0] in _TOP_ROW:
+                return _TOP_ROW[top.group(0)[0]]  # 一、 / 二、 / 四、 cut from 本年新收… below it
             m = _GROUP_MARK.match(cell)
             if m:
                 group, cell = m.group(1), cell[m.end():]
@@ -424,10 +428,15 @@ def read_appeals(rows: list[Row], closed: bool = False) -> TableResult:
     res = TableResult()
     n_all = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
     runs = [r for r in rows if r.nonblank]
-    for r in runs:
+    for i, r in enumerate(runs):
         # blanks before the first number close the header rows (the run has no label of its own)
-        lead = next(i for i, c in enumerate(r.values) if c.kind == "num")
+        lead = next(k for k, c in enumerate(r.values) if c.kind == "num")
         vals = fit(r.values[lead:], n_all, closed)
+        if vals is not None and i + 1 < len(runs) and not [t for t in runs[i + 1].texts if norm(t)]:
+            # more numbers right below, with no label: digits wrapped inside cells (104 as 10 / 4)
+            res.warnings.append("table 四: more numbers below its 15 cells (numbers wrapped inside cells?); "
+                                "which digits belong where cannot be known, so no appeals value is read")
+            return res
         if vals is not None:
             for i, cell in enumerate(vals):
                 g, c = APPEAL_GROUPS[i // 5], APPEAL_COLUMNS[i % 5]
