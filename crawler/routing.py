@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.report.detect import is_report_title, title_year
+from crawler.report.detect import is_about_reports, is_report_title, title_year
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar")
 _EXT = re.compile(r"\.([a-z0-9]{2,5})$", re.I)
@@ -72,6 +72,8 @@ def link_decision(text: str, since_year: int = 0, in_report_column: bool = False
         return "skip"
     if is_report_title(t):
         return "report"
+    if is_about_reports(t):
+        return "skip"  # 解读, 报送…的通知: about the reports, not one
     if in_report_column and year is not None and re.search(r"(年度报告|年报|年度总结)", t):
         # inside a 政府信息公开年报 column, "某某局2023年度报告" needs no 信息公开 in its title
         return "report"

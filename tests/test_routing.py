@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.report.detect import is_report_title, title_year
+from crawler.report.parse import parse_text
 from crawler.routing import content_kind, is_attachment_url, link_decision
 
 
@@ -30,6 +31,27 @@ def test_report_titles(title: str) -> None:
 def test_non_report_titles(title: str) -> None:
     assert not is_report_title(title)
     assert link_decision(title) == "skip"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "2023年政府信息公开工作年度报告解读",
+        "图解：某市2022年政府信息公开工作年度报告",
+        "关于报送2023年政府信息公开工作年度报告的通知",
+        "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知",
+        "某省2021年度政府信息公开工作年度报告第三方评估报告",
+    ],
+)
+def test_pages_about_reports_are_not_reports(title: str) -> None:
+    """Interpretations, notices and reviews name the report in their titles but are not one: kept
+    out, also inside a 年报 column, so they never stand for the agency's year in the corpus."""
+    assert not is_report_title(title)
+    assert link_decision(title, in_report_column=True) == "skip"
+    rep = parse_text(f"{title}\n一、总体情况\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n"
+                     "四、政府信息公开行政复议、行政诉讼情况\n五、存在的主要问题及改进情况\n政府信息公开工作。")
+    assert rep.is_report is False
+    assert is_report_title("关于2021年度政府信息公开工作年度报告的公告")  # announces the report itself
 
 
 def test_title_year_reads_fullwidth_and_chinese_numerals() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
-from crawler.report.detect import is_report_title, title_year
+from crawler.report.detect import is_about_reports, is_report_title, title_year
 from crawler.report.pdf import FileText
 from crawler.report.tables import (
     REQUEST_COLUMNS,
@@ -538,10 +538,13 @@ def parse_text(
     rep.region, warns = _region_of(rep.agency, [c[:600] for c in contexts], site_code, rep.year)
     rep.warnings.extend(warns)
 
+    heading = rep.title or next((ln.strip() for ln in text.splitlines()[:5] if 0 < len(ln.strip()) <= 60), "")
     rep.is_report = bool(
         is_report_title(rep.title)
-        or any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) == "table")
-        or (len(rep.sections) >= 4 and re.search(r"政府信息公开|政务公开", text[:2000]) is not None)
+        or not is_about_reports(heading) and (
+            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) == "table")
+            or (len(rep.sections) >= 4 and re.search(r"政府信息公开|政务公开", text[:2000]) is not None)
+        )
     )
     if not rep.is_report:
         rep.template = ""
