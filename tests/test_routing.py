@@ -58,6 +58,10 @@ def test_title_year_reads_fullwidth_and_chinese_numerals() -> None:
     assert title_year("２０２２年政务公开工作年报") == 2022
     assert title_year("二〇二一年政府信息公开工作年度报告") == 2021
     assert title_year("政府信息公开指南") is None
+    assert title_year("某区政府信息公开工作年度报告2021") == 2021
+    assert title_year("政府信息公开工作年度报告（2022）") == 2022
+    assert title_year("政府信息公开工作年度报告（2022年度）") == 2022
+    assert title_year("关于印发第2号文件的通知2023-05-06") is None
 
 
 def test_truncated_titles_are_fetched_and_judged_by_the_page() -> None:

@@ -30,10 +30,21 @@ def _normalise(title: str) -> str:
     return _CN_YEAR.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group(1)) + "年", t)
 
 
+# A year without 年 only where titles put one: in brackets, or closing the title (…年度报告2021).
+_BARE_YEAR = re.compile(r"[(（【\[]\s*((?:19|20)\d{2})\s*(?:年度?)?\s*[)）】\]]|(?<!\d)((?:19|20)\d{2})\s*$")
+
+
 def title_year(title: str) -> int | None:
-    """The reported year named in a title (the first plausible 4-digit year before 年)."""
-    for m in _YEAR.finditer(_normalise(title)):
+    """The reported year named in a title (the first plausible 4-digit year before 年, else one in
+    brackets or at the end)."""
+    t = _normalise(title)
+    for m in _YEAR.finditer(t):
         y = int(m.group(1))
+        if 2000 <= y <= 2100:
+            return y
+    m = _BARE_YEAR.search(t.strip())
+    if m:
+        y = int(m.group(1) or m.group(2))
         if 2000 <= y <= 2100:
             return y
     return None
