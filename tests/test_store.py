@@ -288,7 +288,8 @@ def _json_item(url: str, text: str, year: int, agency: str, tables: dict[str, in
     return make_item(url, text, year=year, agency=agency, tables=tables, body=body.encode("utf-8"))
 
 
-def test_reparse_rebuilds_every_report_from_the_archive(store_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_reparse_rebuilds_every_report_from_the_archive(store_url: str, tmp_path: Path, workers: int) -> None:
     t1, t2 = report_text(51, 2023), report_text(52, 2023)
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
         s.save(_json_item("http://a/1.html", t1, 2023, "甲局", {"requests.new.total": 1}))
@@ -296,7 +297,7 @@ def test_reparse_rebuilds_every_report_from_the_archive(store_url: str, tmp_path
         s.save(_json_item("http://a/2.html", t2, 2023, "乙局", {"requests.new.total": 2}))
         s.save(_json_item("http://a/2.html", t2 + "\n更正说明。", 2023, "乙局", {"requests.new.total": 3}))
         before = [(r["id"], r["agency"], r["version"], len(r["sources"])) for r in s.reports()]
-        counts = s.reparse(_stub_analyse)
+        counts = s.reparse(_stub_analyse, workers=workers)  # 2: analysed in processes, saved in order
         assert counts["sources"] == 4 and counts["missing"] == 0
         assert (counts["new"], counts["duplicate"], counts["changed"]) == (2, 1, 1)
         after = list(s.reports())

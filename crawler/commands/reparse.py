@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -28,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", help="sqlite:///path.db (default ./zwgk.db or $ZWGK_STORE), a path, or postgresql://…")
     parser.add_argument("--archive-dir", help="raw-body archive directory (default: beside the SQLite file)")
     parser.add_argument("--json", action="store_true", help="print the counts as JSON on stdout")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes that extract and parse (default: one per core; 1 = in this process)")
 
 
 def run(args: argparse.Namespace, analyse: Analyse | None = None) -> int:
@@ -46,8 +49,9 @@ def run(args: argparse.Namespace, analyse: Analyse | None = None) -> int:
         if n % 100 == 0 or n == total:
             print(f"reparse: {n}/{total} sources", file=sys.stderr)
 
+    workers = args.workers if getattr(args, "workers", 0) > 0 else (os.cpu_count() or 1)
     try:
-        counts = store.reparse(analyse, progress)
+        counts = store.reparse(analyse, progress, workers=workers)
     finally:
         store.close()
     if args.json:
