@@ -152,6 +152,9 @@ def test_procurement_amount_without_unit_is_not_guessed() -> None:
     ("共收到政府信息公开申请52件，予以公开29件，部分公开5件，不予公开3件。",
      {"requests.new.total": 52, "requests.granted.total": 29, "requests.partial.total": 5}),
     ("全年共收到信息公开申请12份，同意公开10件。", {"requests.new.total": 12, "requests.granted.total": 10}),
+    ("共收到公民、法人和其他组织提出的政府信息公开申请23件。", {"requests.new.total": 23}),
+    ("共收到申请25件，均按时答复。", {"requests.new.total": 25}),
+    ("共收到行政许可申请300件。", {}),
     ("新收政府信息公开申请125件，上年结转4件，结转下年度办理6件。",
      {"requests.new.total": 125, "requests.carried_over.total": 4, "requests.carried_forward.total": 6}),
     # a sum of two outcomes is neither of them
@@ -210,3 +213,20 @@ def test_pdf_text_of_a_word_export(name: str) -> None:
     requests = [k for k in want if k.startswith("requests.")]
     read = [k for k in requests if k in rep.tables]
     assert len(read) >= 0.9 * len(requests), (len(read), len(requests))
+
+
+def test_prose_fills_only_the_tables_that_gave_nothing() -> None:
+    """Table 三 read from its grid; table 四 only an image: its figure comes from the prose, marked so."""
+    head = ["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    grid = [head, ["一、本年新收政府信息公开申请数量", "5", "0", "0", "0", "0", "0", "5"]]
+    text = "\n".join([
+        "某县民政局2023年政府信息公开工作年度报告",
+        "三、收到和处理政府信息公开申请情况",
+        "全年共收到政府信息公开申请6件。",  # disagrees with the table: the table wins, prose is not used
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "本年度发生政府信息公开行政复议2件。",
+    ])
+    rep = parse_text(text, grids=[grid])
+    assert rep.tables["requests.new.total"] == 5 and rep.sources["requests.new.total"] == "table"
+    assert rep.tables["appeals.review.total"] == 2 and rep.sources["appeals.review.total"] == "text"
+    assert any("taken from the prose" in w for w in rep.warnings)

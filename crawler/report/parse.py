@@ -281,7 +281,9 @@ def text_regions(text: str) -> dict[str, list[Line]]:
 
 _N = r"[^。；;，,\d\n]"  # within one clause, before the number
 _PROSE = [
-    ("requests.new.total", re.compile(r"(?:收到|新收|接收|接到)[^。；;，,\n]{0,12}?(?:政府信息公开|依申请|信息公开)" + _N + r"{0,10}?(\d+)\s*(?:件|份)")),
+    ("requests.new.total", re.compile(r"(?:收到|新收|接收|接到)[^。；;，,\n]{0,16}?(?:政府信息公开|依申请|信息公开)" + _N + r"{0,10}?(\d+)\s*(?:件|份)")),
+    # 共收到申请25件: a bare 申请 right after the verb (in this report it can only be these)
+    ("requests.new.total", re.compile(r"(?:收到|新收|接收|接到)(?:各类)?申请(?:共计?|合计)?\s*(\d+)\s*(?:件|份)")),
     ("requests.carried_over.total", re.compile(r"上年(?:度)?结转" + _N + r"{0,14}?(\d+)\s*件")),
     # 予以公开 / 同意公开 (older wording); not 不予公开, and not a sum such as 予以公开及部分公开258件
     ("requests.granted.total", re.compile(r"(?<!不)(?:予以|同意)公开" + _N + r"{0,4}?(\d+)\s*件")),
@@ -507,14 +509,19 @@ def parse_text(
     for k in sorted(values):
         rep.tables[k] = values[k]
         rep.sources[k] = "table"
-    if not any(k.startswith(("requests.", "appeals.", "active.")) for k in rep.tables):
-        prose = prose_values(text)
+    # A table that gave nothing (image-only, or no table at all): its key figures from the prose.
+    families = [f for f in ("requests.", "appeals.") if not any(k.startswith(f) for k in rep.tables)]
+    if families:
+        prose = {k: v for k, v in prose_values(text).items() if k.startswith(tuple(families))}
         for k, v in prose.items():
             rep.tables[k] = v
             rep.sources[k] = "text"
-        if prose:
+        if prose and not any(src == "table" for src in rep.sources.values()):
             rep.warnings.append("no table found; key figures were taken from the prose (sources: text)")
-        elif rep.sections:
+        elif prose:
+            rep.warnings.append(f"no table values for {', '.join(sorted({k.split('.')[0] for k in prose}))}; "
+                                "key figures were taken from the prose (sources: text)")
+        elif rep.sections and not rep.tables:
             rep.warnings.append("no table and no key figure could be read")
     for w in _missing_rows(rep.tables, rep.sources, rep.template):
         if not (w.startswith("table 四") and any(x.startswith("table 四") for x in rep.warnings)):
