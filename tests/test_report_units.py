@@ -30,6 +30,9 @@ from crawler.report.values import parse_cell, to_number
         ("－", "absent", None),
         ("/", "absent", None),
         ("／", "absent", None),
+        ("不适用", "absent", None),  # not applicable is not a zero
+        ("无此项", "absent", None),
+        ("１，２３４", "num", 1234),
         ("行政许可", "text", None),
     ],
 )

@@ -13,6 +13,8 @@ _WS = re.compile(r"[\s\u3000\xa0]+")
 # Blank-ish cells: not reported, so the key is left out.
 _ABSENT = re.compile(r"^[-－—–―─_/／\\]*$")
 _ZERO_WORDS = {"无", "没有", "零", "〇", "暂无"}
+# "Not applicable" is not a zero: the agency reports nothing for the cell, so the key is left out.
+_NOT_APPLICABLE = {"不适用", "无此项", "不涉及", "无此类", "未涉及"}
 _NUM = re.compile(
     r"^(?P<sign>[+\-]|增加|减少|增|减|下降|上升|新增)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
@@ -43,7 +45,7 @@ class Cell:
 def parse_cell(raw: str) -> Cell:
     """Classify one cell's text."""
     t = norm(raw)
-    if not t or _ABSENT.match(t):
+    if not t or _ABSENT.match(t) or t in _NOT_APPLICABLE:
         return Cell("absent", raw)
     if t in _ZERO_WORDS:
         return Cell("num", raw, Decimal(0))
