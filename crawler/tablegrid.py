@@ -64,8 +64,9 @@ def table_grid(table: _Element) -> Grid:
             c += cs
             width = max(width, c)
         r += 1
-    height = max((k[0] for k in grid), default=-1) + 1
-    return [[grid.get((i, j), "") for j in range(width)] for i in range(height)]
+    # A rowspan reaching past the last row is clipped there, as browsers do: a table split in
+    # two (续表) must not grow phantom rows of its spanning labels.
+    return [[grid.get((i, j), "") for j in range(width)] for i in range(r)]
 
 
 # Public names for the row and span rules (render.py writes table text with the same rules).

@@ -45,6 +45,26 @@ def test_html_round_trip(g: Generated) -> None:
 
 
 @FAST
+@given(reports(), st.integers(min_value=3, max_value=24))
+def test_html_table_split_in_two_round_trip(g: Generated, cut: int) -> None:
+    """Each table split after `cut` rows into a second <table> (a 续表, as editors break long
+    tables): rowspans cut at the split, the second part without a header."""
+    import re
+
+    def split(m: re.Match[str]) -> str:
+        table = m.group(0)
+        rows = re.findall(r"<tr.*?</tr>", table, re.S)
+        if len(rows) <= cut:
+            return table
+        head = table[: table.index("<tr")]
+        return head + "".join(rows[:cut]) + "</table><p>（续表）</p>" + head + "".join(rows[cut:]) + "</table>"
+
+    page = re.sub(r"<table.*?</table>", split, render_html(g), flags=re.S)
+    rep = parse_bytes(page.encode("utf-8"), filename="report.html")
+    _assert_same(g, rep.tables, rep.checks)
+
+
+@FAST
 @given(reports(), st.sampled_from(["cells", "lines", "markdown", "tabs", "spaces"]))
 def test_flattened_text_round_trip(g: Generated, style: str) -> None:
     rep = parse_text(render_text(g, style))

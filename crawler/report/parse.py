@@ -25,7 +25,7 @@ from crawler.report.tables import (
     terminated,
 )
 from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment, unflatten
-from crawler.report.values import Number, norm
+from crawler.report.values import Number, norm, parse_cell
 
 Grid = list[list[str | None]]
 
@@ -322,16 +322,20 @@ _TABLE_START = re.compile(r"自然人|申请人情况|复议|诉讼|信息内容
 
 
 def join_continued(grids: list[Grid]) -> list[Grid]:
-    """Grids that continue the grid before them (a table broken across PDF pages: same number of
-    columns, no header of its own) appended to it, so a header on one page and its rows on the next
-    are read as one table."""
+    """Grids that continue the grid before them (a table broken across PDF pages, or a 续表: same
+    number of columns, no header of its own, numbers starting in the same column) appended to it,
+    so a header on one page and its rows on the next are read as one table."""
     out: list[Grid] = []
     for grid in grids:
         if not grid:
             continue
         width = max(len(r) for r in grid)
         head = norm("".join(c or "" for r in grid[:2] for c in r))
-        if out and width == max(len(r) for r in out[-1]) and not _TABLE_START.search(head):
+        joins = bool(out) and width == max(len(r) for r in out[-1]) and not _TABLE_START.search(head)
+        if joins:
+            here, before = _first_number_column(grid), _first_number_column(out[-1])
+            joins = here is None or before is None or here == before
+        if joins:
             prev = out[-1]
             first = next((norm(c) for c in grid[0] if c and c.strip()), "")
             if _has_digit(prev[-1]) and not _has_digit(grid[0]) and first and not _NUMBERED.match(first):
@@ -342,6 +346,18 @@ def join_continued(grids: list[Grid]) -> list[Grid]:
         else:
             out.append(grid)
     return out
+
+
+def _first_number_column(grid: Grid) -> int | None:
+    """The column where the numbers of most value rows begin (None: no row of 3+ numbers). Two
+    grids whose rows begin their numbers in different columns are not one table's rows."""
+    starts: Counter[int] = Counter()
+    for row in grid:
+        cells = [parse_cell(c) if c else None for c in row]
+        nums = [j for j, c in enumerate(cells) if c is not None and c.kind == "num"]
+        if len(nums) >= 3:
+            starts[nums[0]] += 1
+    return starts.most_common(1)[0][0] if starts else None
 
 
 def _has_digit(row: list[str | None]) -> bool:
@@ -361,7 +377,8 @@ def _read_tables(
         if hdr is not None:
             request_width = (max(len(r) for r in grid), hdr[1])
             rows, _ = segment(lines_from_grid(grid, hdr[1], len(REQUEST_COLUMNS), hdr[0]))
-        elif request_width is not None and max(len(r) for r in grid) == request_width[0]:
+        elif (request_width is not None and max(len(r) for r in grid) == request_width[0]
+              and _first_number_column(grid) in (None, request_width[1])):
             # the same table continued on the next page, without its header
             rows, _ = segment(lines_from_grid(grid, request_width[1], len(REQUEST_COLUMNS)))
         else:
