@@ -15,6 +15,8 @@ from lxml.etree import _Element
 Grid = list[list[str]]
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
+# Invisible characters pasted in from Word or WeChat; they would split numbers and labels.
+ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 # Real portals write absurd spans (colspan="1000"); cap them so a grid stays small.
 _MAX_SPAN = 60
 
@@ -31,7 +33,7 @@ def cell_text(cell: _Element) -> str:
     parts = []
     for t in cell.itertext():
         parts.append(t)
-    return _WS.sub(" ", "".join(parts)).strip()
+    return _WS.sub(" ", ZERO_WIDTH.sub("", "".join(parts))).strip()
 
 
 def _own_rows(table: _Element) -> Iterable[_Element]:

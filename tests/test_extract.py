@@ -425,3 +425,12 @@ _UCAP = """<html><head><meta charset="utf-8">
 def test_page_build_time_is_not_the_publication_date(others: str, published: str):
     doc = extract_document(_UCAP.format(others=others).encode(), URL)
     assert doc.published == published
+
+
+def test_zero_width_characters_do_not_split_words_or_numbers():
+    page = ('<html><body><div class="TRS_Editor"><p>2023年，本局认\u200b真贯彻《条例》，共收到申请5件，'
+            '已全部办结，群众满意度较高。</p><table><tr><td>行政\u200b复议</td><td>\ufeff3</td></tr></table>'
+            '</div></body></html>')
+    doc = extract_document(page.encode(), URL)
+    assert "认真贯彻" in doc.text and "\u200b" not in doc.text
+    assert doc.tables == [[["行政复议", "3"]]]

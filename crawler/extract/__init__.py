@@ -25,7 +25,7 @@ from crawler.extract.density import density_pick
 from crawler.extract.header import Header, split_header
 from crawler.extract.render import element_text
 from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
-from crawler.tablegrid import Grid, table_grid
+from crawler.tablegrid import ZERO_WIDTH, Grid, table_grid
 
 __all__ = ["extract_document", "clean_plain_text"]
 
@@ -276,6 +276,7 @@ def _trafilatura(tree: _Element, fast: bool, warnings: list[str]) -> str:
 
 def _finish_text(doc: Document, raw_text: str) -> None:
     """Script conversion and line cleaning; fills text, text_original, script."""
+    raw_text = ZERO_WIDTH.sub("", raw_text)  # invisible, but they split words a reader searches for
     lines = raw_text.split("\n")
     doc.script = detect_script(raw_text)
     if doc.script == "traditional":
