@@ -326,16 +326,19 @@ def join_continued(grids: list[Grid]) -> list[Grid]:
     number of columns, no header of its own, numbers starting in the same column) appended to it,
     so a header on one page and its rows on the next are read as one table."""
     out: list[Grid] = []
+    starts: list[int | None] = []  # _first_number_column of each grid in out
     for grid in grids:
         if not grid:
             continue
         width = max(len(r) for r in grid)
         head = norm("".join(c or "" for r in grid[:2] for c in r))
         joins = bool(out) and width == max(len(r) for r in out[-1]) and not _TABLE_START.search(head)
+        here = _first_number_column(grid) if joins else None
         if joins:
-            here, before = _first_number_column(grid), _first_number_column(out[-1])
-            joins = here is None or before is None or here == before
+            joins = here is None or starts[-1] is None or here == starts[-1]
         if joins:
+            if starts[-1] is None:
+                starts[-1] = here
             prev = out[-1]
             first = next((norm(c) for c in grid[0] if c and c.strip()), "")
             if _has_digit(prev[-1]) and not _has_digit(grid[0]) and first and not _NUMBERED.match(first):
@@ -345,6 +348,7 @@ def join_continued(grids: list[Grid]) -> list[Grid]:
             out[-1] = prev + grid
         else:
             out.append(grid)
+            starts.append(_first_number_column(grid))
     return out
 
 

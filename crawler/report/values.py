@@ -7,9 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from crawler.tablegrid import ZERO_WIDTH
+
 Number = int | float
 
-_WS = re.compile(r"[\s\u3000\xa0\u200b-\u200d\u2060\ufeff]+")  # zero-width characters too
+_WS = re.compile(r"[\s\u3000\xa0]+|" + ZERO_WIDTH.pattern)  # zero-width characters too
 # Blank-ish cells: not reported, so the key is left out.
 _ABSENT = re.compile(r"^[-－—–―─_/／\\]*$")
 _ZERO_WORDS = {"无", "没有", "零", "〇", "暂无"}
