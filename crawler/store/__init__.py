@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.store.base import SaveResult, SeenInfo, Store, StoreError
+from crawler.store.base import PendingEntry, SaveResult, SeenInfo, Store, StoreError, StoreUnavailable
 from crawler.store.schema import LATEST as SCHEMA_VERSION
 from crawler.store.schema import VIEW_NAMES
 
 __all__ = ["open_store", "default_store_url", "Store", "SaveResult", "SeenInfo", "StoreError",
-           "SCHEMA_VERSION", "VIEW_NAMES"]
+           "StoreUnavailable", "PendingEntry", "SCHEMA_VERSION", "VIEW_NAMES"]
 
 
 def default_store_url() -> str:

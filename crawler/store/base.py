@@ -35,6 +35,7 @@ import numpy as np
 from crawler import dedup
 from crawler.archive import Archive
 from crawler.items import ReportItem
+from crawler.pending import PendingPolicy
 from crawler.store import schema
 
 
@@ -57,6 +58,30 @@ class SeenInfo:
 
 class StoreError(Exception):
     """Bad store URL, unreachable database, or a database newer than this code."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be written or read any more: disk full, read-only, the database went away.
+
+    Not a bug in the data: the crawl must stop (nothing more can be kept), and the next run, once
+    the store works again, fetches what was not stored.
+    """
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """A request that failed: retried by later runs until stored or given up (crawler.pending)."""
+
+    key: str
+    url: str
+    portal: str
+    request: str  # JSON (crawler.distributed.serializer)
+    attempts: int
+    last_error: str
+    first_failed_at: str
+    last_failed_at: str
+    due_at: str
+    given_up_at: str | None
 
 
 def _analysed(
@@ -97,6 +122,14 @@ def _analysed(
                 yield drain_one()
         while window:
             yield drain_one()
+
+
+_MAX_ERROR = 500  # characters of the last error kept with a pending entry
+
+
+def _stamp(when: datetime) -> str:
+    """A UTC timestamp as stored (ISO 8601, milliseconds, 'Z'): text order is time order."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utcnow() -> str:
@@ -169,10 +202,30 @@ class Store:
             return
         self._depth = 1
         try:
-            with self._outer_tx():
+            with self._guard("write to"), self._outer_tx():
                 yield
         finally:
             self._depth = 0
+
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Turn the backend's "cannot write / connection gone" errors into StoreUnavailable."""
+        try:
+            yield
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            if not self._unavailable(exc):
+                raise
+            raise StoreUnavailable(
+                f"cannot {action} the store at {self.location}: {str(exc).strip() or type(exc).__name__}"
+            ) from exc
+
+    def _unavailable(self, exc: BaseException) -> bool:
+        """Is this exception the store failing (disk full, read-only, connection lost), not a bug?"""
+        return False
+
+    location = "?"  # where the store is, for messages (a path or a URL without password)
 
     def _lock(self, key: int) -> None:
         """Serialise dedup decisions for one lock key (a report year) across processes."""
@@ -254,8 +307,9 @@ class Store:
                      json.dumps(portals, ensure_ascii=False, default=str), run_id))
 
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals FROM runs "
-                       "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        with self._guard("read"):
+            rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals FROM runs "
+                           "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         out = []
         for r in rows:
             out.append({"id": r[0], "spider": r[1], "args": json.loads(r[2] or "{}"), "started_at": r[3],
@@ -264,15 +318,75 @@ class Store:
         return out
 
     def seen(self, url: str) -> SeenInfo | None:
-        r = self._q("SELECT etag, last_modified, body_sha256, fetched_at, report_id, http_status "
-                    "FROM seen WHERE url = ?", (url,)).fetchone()
+        with self._guard("read"):
+            r = self._q("SELECT etag, last_modified, body_sha256, fetched_at, report_id, http_status "
+                        "FROM seen WHERE url = ?", (url,)).fetchone()
         return None if r is None else SeenInfo(r[0], r[1], r[2], r[3], r[4], r[5])
 
     def mark_seen(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                   body_sha256: str | None = None, status: int | None = None,
                   fetched_at: str | None = None) -> None:
+        """Remember a fetched URL (not a report, a 304, a wrapper page); it is no longer pending."""
         with self._tx():
             self._upsert_seen(url, etag, last_modified, body_sha256, status, fetched_at or utcnow(), None)
+            self._q("DELETE FROM pending WHERE url = ?", (url,))
+
+    # ---- pending: failed requests that later runs retry ----------------------------------------
+    _PENDING_COLS = ("key, url, portal, request, attempts, last_error, first_failed_at, last_failed_at, "
+                     "due_at, given_up_at")
+
+    def record_failure(self, key: str, url: str, *, portal: str, request: str, error: str, run: str,
+                       policy: PendingPolicy, now: datetime | None = None) -> PendingEntry:
+        """Keep a request that could not be fetched or stored, for later runs (one transaction).
+
+        Attempts count runs, not tries: failing again in the same run (`run` unchanged) only
+        updates the error. After policy.max_attempts runs the entry is given up.
+        """
+        when = now or datetime.now(UTC)
+        stamp = _stamp(when)
+        with self._tx():
+            self._q("INSERT INTO pending (key, url, portal, request, attempts, first_failed_at, last_failed_at, "
+                    "due_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                    (key, url, portal, request, stamp, stamp, stamp))
+            row = self._q("SELECT attempts, last_run FROM pending WHERE key = ?", (key,)).fetchone()
+            attempts = int(row[0]) + (0 if row[1] == run else 1)
+            gave_up = stamp if policy.given_up(attempts) else None
+            self._q("UPDATE pending SET url = ?, portal = ?, request = ?, attempts = ?, last_error = ?, "
+                    "last_failed_at = ?, due_at = ?, last_run = ?, given_up_at = ? WHERE key = ?",
+                    (url, portal, request, attempts, error[:_MAX_ERROR], stamp,
+                     _stamp(policy.due_at(attempts, when)), run, gave_up, key))
+            entry = self._q(f"SELECT {self._PENDING_COLS} FROM pending WHERE key = ?", (key,)).fetchone()
+        return PendingEntry(*entry)
+
+    def clear_pending(self, url: str) -> int:
+        """The URL was fetched and handled: forget its pending entries; returns how many there were."""
+        with self._tx():
+            return int(self._q("DELETE FROM pending WHERE url = ?", (url,)).rowcount or 0)
+
+    def due_pending(self, now: datetime | None = None) -> list[PendingEntry]:
+        """Entries not given up whose backoff has passed, oldest failure first."""
+        with self._guard("read"):
+            rows = self._q(f"SELECT {self._PENDING_COLS} FROM pending WHERE given_up_at IS NULL AND due_at <= ? "
+                           "ORDER BY first_failed_at, key", (_stamp(now or datetime.now(UTC)),)).fetchall()
+        return [PendingEntry(*r) for r in rows]
+
+    def pending(self, *, given_up: bool, limit: int | None = None) -> list[PendingEntry]:
+        """Entries still to retry (given_up=False) or given up, most recent failure first."""
+        cond = "IS NOT NULL" if given_up else "IS NULL"
+        sql = f"SELECT {self._PENDING_COLS} FROM pending WHERE given_up_at {cond} ORDER BY last_failed_at DESC, key"
+        with self._guard("read"):
+            rows = self._q(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
+        return [PendingEntry(*r) for r in rows]
+
+    def pending_counts(self) -> dict[str, dict[str, int]]:
+        """Per portal: {"pending": still to retry, "given_up": not retried any more}."""
+        out: dict[str, dict[str, int]] = {}
+        with self._guard("read"):
+            rows = self._q("SELECT portal, given_up_at IS NULL, COUNT(*) FROM pending GROUP BY portal, "
+                           "given_up_at IS NULL").fetchall()
+        for portal, live, n in rows:
+            out.setdefault(portal or "", {"pending": 0, "given_up": 0})["pending" if live else "given_up"] += int(n)
+        return out
 
     def _upsert_seen(self, url: str, etag: str | None, last_modified: str | None, body_sha256: str | None,
                      status: int | None, fetched_at: str, report_id: int | None) -> None:
@@ -287,11 +401,17 @@ class Store:
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
         """Store one fetched item (one transaction) and decide which report it belongs to."""
-        digest, ref = self.archive.put(item.body)
+        try:
+            digest, ref = self.archive.put(item.body)
+        except OSError as exc:  # disk full, read-only file system: nothing can be kept
+            raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
             item.warnings.append(f"body_sha256 {item.body_sha256} given, the body hashes to {digest}")
         with self._tx():
-            return self._save(item, digest, ref, run_id, reparse=False)
+            result = self._save(item, digest, ref, run_id, reparse=False)
+            # stored: no longer pending, in the same transaction (never one without the other)
+            self._q("DELETE FROM pending WHERE url = ?", (item.url,))
+            return result
 
     def _save(self, item: ReportItem, digest: str, ref: str, run_id: int | None, *,
               reparse: bool) -> SaveResult:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+import psycopg.errors
 from psycopg import sql as pgsql
 
 from crawler.store.base import Store, StoreError
@@ -32,12 +33,23 @@ def split_schema(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(query=rest)), schema
 
 
+def _redacted(conninfo: str) -> str:
+    """The connection URL without its password, for messages."""
+    parts = urlsplit(conninfo)
+    if parts.password is None:
+        return conninfo
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class PostgresStore(Store):
     dialect = "postgres"
 
     def __init__(self, url: str, archive_dir: str | Path) -> None:
         super().__init__(archive_dir)
         conninfo, self.schema = split_schema(url)
+        self.location = _redacted(conninfo)
         try:
             self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
@@ -61,6 +73,12 @@ class PostgresStore(Store):
     def _outer_tx(self) -> Iterator[None]:
         with self.conn.transaction():
             yield
+
+    def _unavailable(self, exc: BaseException) -> bool:
+        # OperationalError: connection lost, server shut down, disk full; InterfaceError: the
+        # connection is closed; a read-only server or a role without write rights
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError
+                          | psycopg.errors.ReadOnlySqlTransaction | psycopg.errors.InsufficientPrivilege)
 
     def _lock(self, key: int) -> None:
         self._q("SELECT pg_advisory_xact_lock(?)", (_LOCK_NS + int(key),))

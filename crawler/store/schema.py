@@ -187,11 +187,32 @@ def _backfill_logical(store: Any) -> None:
                  ("|".join(dkey.split("|")[:3]), region_key(code), rid))
 
 
+_V6 = [
+    # report pages, attachments and list pages that could not be fetched or stored: every later run
+    # requests them again (with backoff) until they are stored or given up. `request` is the
+    # request as JSON (crawler.distributed.serializer), so it is rebuilt with its callback context.
+    """CREATE TABLE pending (
+        key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        portal TEXT,
+        request TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        first_failed_at TEXT NOT NULL,
+        last_failed_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        last_run TEXT,
+        given_up_at TEXT)""",
+    "CREATE INDEX pending_url ON pending (url)",
+    "CREATE INDEX pending_due ON pending (due_at)",
+]
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "reports, sources, seen, cells, checks, warnings, runs, versions", _V1),
     Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
     Migration(3, "schema_meta; views are recreated when their definitions change", _V3),
     Migration(4, "logical key and region key columns (same agency name in two regions)", _V4, _backfill_logical),
+    Migration(6, "pending: failed fetches and stores, retried by later runs", _V6),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -20,6 +20,7 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE, which takes the
         # write lock up front so two processes never both decide "new" for one report
+        self.location = str(self.path)
         self.conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=60.0)
         self.conn.execute("PRAGMA journal_mode = WAL")
         # FULL: every commit is on disk before save() returns, also across a power loss (NORMAL would
@@ -37,9 +38,23 @@ class SQLiteStore(Store):
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back by itself (a full disk, an I/O error): then there is
+            # nothing left to roll back, and the original error is what the caller must see
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def _unavailable(self, exc: BaseException) -> bool:
+        # OperationalError: disk full, read-only file or file system, I/O error, locked for longer
+        # than the busy timeout; a bare DatabaseError: a damaged file. Integrity and programming
+        # errors are bugs and stay as they are.
+        return type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError)
 
     def _reset_ids(self, table: str) -> None:
         self._q("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
