@@ -18,6 +18,7 @@ EXIT_OK = 0
 EXIT_USAGE = 1
 EXIT_SOME_FAILED = 2
 EXIT_ALL_FAILED = 3
+EXIT_STORE_FAILED = 4
 
 
 @dataclass
@@ -25,9 +26,12 @@ class CrawlOutcome:
     portals: dict[str, Any] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    store_failure: str = ""  # why the store could not be written; the crawl stopped there
 
     @property
     def exit_code(self) -> int:
+        if self.store_failure:
+            return EXIT_STORE_FAILED
         if not self.portals:
             return EXIT_ALL_FAILED
         bad = [p for p in self.portals.values() if p["status"] not in ("ok", "idle")]
@@ -132,7 +136,8 @@ def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> Crawl
     if jobdir:
         finish_jobdir(jobdir, str(crawler.stats.get_value("finish_reason") or ""))
     stats = PortalStats.of(crawler)
-    return CrawlOutcome(portals=stats.as_dict(), totals=stats.totals(), seconds=time.monotonic() - started)
+    return CrawlOutcome(portals=stats.as_dict(), totals=stats.totals(), seconds=time.monotonic() - started,
+                        store_failure=stats.store_failure)
 
 
 def print_summary(outcome: CrawlOutcome, out: Any = sys.stderr) -> None:
@@ -154,3 +159,12 @@ def print_summary(outcome: CrawlOutcome, out: Any = sys.stderr) -> None:
         f"{t.get('duplicate', 0)} duplicate sources, {t.get('failed', 0)} failed)",
         file=out,
     )
+    if t.get("retried"):
+        print(f"retried {t['retried']} requests that earlier runs could not fetch or store: "
+              f"{t.get('recovered', 0)} recovered", file=out)
+    if t.get("pending"):
+        print(f"{t['pending']} report pages, attachments or list pages pending: "
+              "the next run retries them", file=out)
+    if t.get("given_up"):
+        print(f"{t['given_up']} given up after failing in ZWGK_PENDING_MAX_ATTEMPTS runs "
+              "(`zwgk stats` lists them)", file=out)

@@ -34,6 +34,10 @@ ZWGK_PARSE_TIMEOUT = 300.0  # with worker processes: seconds before one item's s
 ZWGK_PARSE_IN_THREAD = True  # without worker processes: in a thread, off the reactor (keeps downloads flowing)
 ZWGK_RETRY_BACKOFF = 1.0  # seconds before the first retry; doubles each time, with jitter
 ZWGK_RETRY_BACKOFF_MAX = 60.0  # cap on one retry wait (Retry-After is honoured up to this)
+# Failed report pages, attachments and list pages are retried by later runs (crawler/pending.py):
+ZWGK_PENDING_MAX_ATTEMPTS = 8  # given up after failing in this many runs (then listed by `zwgk stats`)
+ZWGK_PENDING_BACKOFF = 3600.0  # seconds: a second failure waits this long, doubling after each further one
+ZWGK_PENDING_BACKOFF_MAX = 604800.0  # at most a week between retries
 
 # --- distributed mode (crawler/distributed: scrapy-redis frontier, switched on by ZWGK_REDIS_URL) ---
 ZWGK_REDIS_URL = ""  # redis://HOST:6379/0; "" = single-machine mode

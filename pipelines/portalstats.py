@@ -13,12 +13,15 @@ class PortalStats:
 
     pages counts responses with content (blocked answers are counted as blocked, not as pages);
     failed counts report pages and attachments that could not be fetched; unparsed counts files that
-    were stored as sources but could not be read as reports (they are not in new/changed).
+    were stored as sources but could not be read as reports (they are not in new/changed);
+    retried counts requests taken from the store's pending list, recovered those of them stored now;
+    pending and given_up are the pending list's state when the run ended.
     """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.portals: dict[str, dict[str, Any]] = {}
+        self.store_failure = ""  # why the store could not be written (pipelines.storefail); "" = it could
 
     @classmethod
     def of(cls, crawler: Any) -> PortalStats:
@@ -68,11 +71,20 @@ class PortalStats:
         self.count(portal, "unparsed")
         self.warn(portal, message)
 
+    def set_pending(self, by_portal: dict[str, dict[str, int]]) -> None:
+        """What the store still holds at the end of the run: requests pending and given up, per portal
+        of this crawl (set, not added: they are the store's state, not events of this run)."""
+        for name, p in self.portals.items():
+            for key in ("pending", "given_up"):
+                p["counts"][key] = by_portal.get(name, {}).get(key, 0)
+
     def totals(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
         for p in self.portals.values():
             for k, v in p["counts"].items():
                 out[k] += v
+        if self.store_failure:
+            out["store_failed"] = 1
         return dict(out)
 
     def status(self, portal: str) -> str:

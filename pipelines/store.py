@@ -7,8 +7,9 @@ import logging
 from typing import Any
 
 from crawler.items import ReportItem
-from crawler.store import Store, open_store
+from crawler.store import Store, StoreUnavailable, open_store
 from pipelines.portalstats import PortalStats
+from pipelines.storefail import stop_for_store_failure
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +39,22 @@ class StorePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         args = {k: v for k, v in vars(spider).items() if isinstance(v, (str, int, float, bool))}
-        self.run_id = shared_store(self.crawler).start_run(spider=spider.name, args=args)
+        job_started = getattr(spider, "job_started", None)
+        if job_started is not None:
+            # a run that does not finish is continued by the next one from here (Store.unfinished_job_start)
+            args["job_started"] = job_started.isoformat()
+        try:
+            self.run_id = shared_store(self.crawler).start_run(spider=spider.name, args=args)
+        except StoreUnavailable as exc:
+            stop_for_store_failure(self.crawler, exc)
 
     def process_item(self, item: ReportItem) -> ReportItem:
-        result = shared_store(self.crawler).save(item, run_id=self.run_id)
+        try:
+            result = shared_store(self.crawler).save(item, run_id=self.run_id)
+        except StoreUnavailable as exc:
+            # The item is not stored and not marked seen; the spider records it as failed.
+            stop_for_store_failure(self.crawler, exc)
+            raise
         item.store_status = result.status
         self.stats.count(item.portal, result.status)
         for w in item.warnings:
@@ -52,10 +65,17 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         store = shared_store(self.crawler)
-        if self.run_id is not None:
-            counts = self.stats.totals()
-            portals = self.stats.as_dict()
-            store.finish_run(self.run_id, counts, portals)
-            logger.info("crawl run %s: %s", self.run_id, json.dumps(counts, ensure_ascii=False))
-        store.close()
-        self.crawler._zwgk_store = None
+        try:
+            self.stats.set_pending(store.pending_counts())
+            if self.run_id is not None:
+                counts = self.stats.totals()
+                portals = self.stats.as_dict()
+                store.finish_run(self.run_id, counts, portals)
+                logger.info("crawl run %s: %s", self.run_id, json.dumps(counts, ensure_ascii=False))
+        except StoreUnavailable as exc:
+            # The run stays unfinished in the store: the next run continues its job.
+            stop_for_store_failure(self.crawler, exc)
+            logger.warning("the run record could not be completed: %s", exc)
+        finally:
+            store.close()
+            self.crawler._zwgk_store = None

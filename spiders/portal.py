@@ -11,15 +11,21 @@ crawler.routing; extraction and parsing happen in the item pipelines.
 Incremental runs and resumed jobs both lean on the store's seen table: a URL seen before this job
 started is "known" (conditional request; a list page of only known reports ends its column's
 paging), a URL seen since the job started is "done" (not requested again after a restart).
-Requests carry only picklable / JSON-able data and spider-method callbacks, so JOBDIR and the
-Redis queue can serialise them.
+Requests carry only picklable / JSON-able data and spider-method callbacks, so JOBDIR, the
+Redis queue and the store's pending list can serialise them.
+
+A report page, attachment or list page that fails (HTTP error, timeout, lost connection, a body
+cut short, size cap, redirect loop, a challenge, or a store that could not keep it) is recorded
+as pending in the store; every later run starts with the pending requests that are due
+(crawler/pending.py) until they succeed or are given up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator, Iterable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,26 +34,35 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from scrapy.utils.request import request_from_dict
 from twisted.python.failure import Failure
 
 from crawler.challenge import detect_block
 from crawler.discovery import find_columns, is_annual_report_column, site_key
+from crawler.distributed import serializer
 from crawler.items import ReportItem
 from crawler.paging import ListPage, RequestSpec, analyse_list_page, parse_api_response
+from crawler.pending import PendingPolicy, request_key
 from crawler.report.detect import title_year
 from crawler.routing import content_kind, is_attachment_url, link_decision
 from crawler.seeds import Seed, load_seeds
-from crawler.store import SeenInfo
+from crawler.store import PendingEntry, SeenInfo, StoreUnavailable
 from crawler.store.base import utcnow
 from pipelines.downloader import host_allowed
 from pipelines.portalstats import PortalStats
 from pipelines.store import shared_store
+from pipelines.storefail import stop_for_store_failure
 
 # A report page whose own text (outside links, scripts and page frame) is shorter than this and
 # that links attachments is a wrapper ("附件：某某2023年报.pdf"): the attachment is the report. A
 # report written out in HTML is far longer: its tables' labels alone run past 1,500 characters.
 _WRAPPER_TEXT_CHARS = 1500
 _TOKEN_LEFT = re.compile(r"\{[a-z_][a-z0-9_]*\}")
+# What a pending request keeps of its meta (routing context), and the headers it drops: the
+# downloader middlewares set those again, and a cookie has no business in the store.
+_PENDING_META = ("portal", "article", "wrapper", "handle_httpstatus_list")
+_UNSAVED_HEADERS = {b"cookie", b"user-agent", b"accept-encoding", b"accept-language", b"referer"}
+_PENDING_CALLBACKS = {"parse_list", "parse_api", "parse_article"}
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -104,6 +119,11 @@ class PortalSpider(scrapy.Spider):
             # Right after Scrapy's offsite check (50), before robots.txt is fetched for a foreign host.
             "pipelines.downloader.PortalOffsiteMiddleware": 55,
         },
+        "SPIDER_MIDDLEWARES": {
+            # Closest to the spider (after DepthMiddleware, 900), so it sees a callback's exception
+            # first: a callback that finds the store gone stops the crawl with one message.
+            "pipelines.storefail.StoreFailureMiddleware": 950,
+        },
     }
 
     def __init__(self, url: str = "", seeds: str = "", name: str = "", tokens: str = "", **kwargs: Any) -> None:
@@ -138,6 +158,10 @@ class PortalSpider(scrapy.Spider):
         # wrapper page URL -> attachments still pending, its validators, and whether all went well
         self.wrappers: dict[str, dict[str, Any]] = {}
         self.lists_seen: set[str] = set()  # list pages analysed by this process
+        self.pending_policy = PendingPolicy()
+        self.run_token = uuid.uuid4().hex  # a pending entry's attempts count runs, not tries
+        self.pending_urls: set[str] = set()  # URLs taken from the pending list by this run
+        self.continued = False  # continues the job of a run that did not finish
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -151,8 +175,21 @@ class PortalSpider(scrapy.Spider):
         if started is not None:
             spider.job_started = started
         spider.resumed = settings.getbool("ZWGK_JOB_RESUMED")
+        spider.pending_policy = PendingPolicy(
+            max_attempts=settings.getint("ZWGK_PENDING_MAX_ATTEMPTS"),
+            backoff=settings.getfloat("ZWGK_PENDING_BACKOFF"),
+            backoff_max=settings.getfloat("ZWGK_PENDING_BACKOFF_MAX"),
+        )
         spider.stats = PortalStats.of(crawler)
         spider.store = shared_store(crawler)
+        if started is None and not settings.get("ZWGK_REDIS_URL"):
+            # Without --jobdir: a last run that was killed or stopped by a store failure is continued,
+            # so that what it never fetched or stored is fetched now (in distributed mode the Redis
+            # queue keeps the crawl's state instead).
+            unfinished = _when(spider.store.unfinished_job_start())
+            if unfinished is not None:
+                spider.job_started = unfinished
+                spider.continued = True
         crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
@@ -175,12 +212,19 @@ class PortalSpider(scrapy.Spider):
         distributed = bool(self.settings.get("ZWGK_REDIS_URL"))
         for seed in self.seed_list:
             self.stats.portal(seed.name)
+        # What earlier runs could not fetch or store, first: in distributed mode every worker reads
+        # the list and the shared dupefilter lets one of them have each request.
+        for request in self._pending_requests():
+            yield request
+        for seed in self.seed_list:
             if distributed:
                 continue  # work comes from the shared Redis queue (`zwgk enqueue`)
             if self.resumed:
                 self.stats.note(seed.name, "resumed")
+            elif self.continued:
+                self.stats.note(seed.name, "continued_unfinished_run")
             for url, guessed in [(u, False) for u in seed.start_urls] + [(u, True) for u in seed.guessed_urls]:
-                meta: dict[str, Any] = {"portal": seed.name}
+                meta: dict[str, Any] = {"portal": seed.name, "start": True}
                 if guessed:
                     meta["guessed"] = True  # derived from a URL pattern: its failure is no portal error
                 yield Request(
@@ -195,9 +239,12 @@ class PortalSpider(scrapy.Spider):
     # --- list pages ---------------------------------------------------------------------------
 
     def parse_list(self, response: Response, portal: str, depth: int) -> Iterable[Any]:
-        if self._blocked(response, portal) or not isinstance(response, TextResponse):
+        if self._blocked(response, portal) or self._truncated(response, portal):
+            return
+        if not isinstance(response, TextResponse):
             return
         self.stats.page(portal)
+        self._done_pending(response)
         if response.url in self.lists_seen:
             # A start page (dont_filter) found again through its directory: its links are out already.
             return
@@ -228,9 +275,10 @@ class PortalSpider(scrapy.Spider):
                 )
 
     def parse_api(self, response: Response, portal: str, depth: int, kind: str, request_body: str) -> Iterable[Any]:
-        if self._blocked(response, portal):
+        if self._blocked(response, portal) or self._truncated(response, portal):
             return
         self.stats.page(portal)
+        self._done_pending(response)
         page = parse_api_response(kind, response.url, response.body, request_body)
         yield from self._follow_list(response, portal, depth, page, in_column=True)
 
@@ -345,9 +393,10 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             self.stats.count(portal, "unchanged")
             self._confirm_seen(response)
+            self._recovered(response, portal)
             self._settle(response.meta, ok=True)
             return
-        if self._blocked(response, portal):
+        if self._blocked(response, portal) or self._truncated(response, portal):
             self._settle(response.meta, ok=False)
             return
         self.stats.page(portal)
@@ -431,7 +480,7 @@ class PortalSpider(scrapy.Spider):
         }
 
     def _mark_seen(self, response: Response) -> None:
-        self.store.mark_seen(response.url, **self._validators(response))
+        self._store_write(self.store.mark_seen, response.url, **self._validators(response))
 
     def _confirm_seen(self, response: Response) -> None:
         """A 304: the stored copy is current; record when that was confirmed (and any new validators)."""
@@ -439,13 +488,109 @@ class PortalSpider(scrapy.Spider):
         if seen is None:
             return
         h = _headers(response)
-        self.store.mark_seen(
+        self._store_write(
+            self.store.mark_seen,
             response.url,
             etag=h.get("etag") or seen.etag,
             last_modified=h.get("last-modified") or seen.last_modified,
             body_sha256=seen.body_sha256,
             status=seen.http_status,
         )
+
+    def _store_write(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A store call from a callback or signal handler; a failing store stops the crawl."""
+        try:
+            return write(*args, **kwargs)
+        except StoreUnavailable as exc:
+            stop_for_store_failure(self.crawler, exc)
+            return None
+
+    # --- the pending list: failed requests that later runs retry ----------------------------------
+
+    def _pending_requests(self) -> list[Request]:
+        """The due pending requests of this crawl's portals, rebuilt with their callback context."""
+        entries: list[PendingEntry] = self._store_write(self.store.due_pending) or []
+        out: list[Request] = []
+        for entry in entries:
+            if entry.portal not in self.domains_by_portal:
+                continue  # another crawl's portal: its own runs retry it
+            try:
+                request = self._rebuild(entry)
+            except (serializer.RequestRejected, ValueError, AttributeError) as exc:
+                # Cannot happen for what this spider wrote; say so rather than retry it forever.
+                self.stats.warn(entry.portal, f"pending request for {entry.url} cannot be rebuilt ({exc}); skipped")
+                continue
+            self.pending_urls.add(entry.url)
+            self.stats.note(entry.portal, "retried")
+            out.append(request)
+        return out
+
+    def _rebuild(self, entry: PendingEntry) -> Request:
+        doc = serializer.loads(entry.request)
+        if doc.get("callback") not in _PENDING_CALLBACKS or doc.get("errback") != "on_error":
+            raise ValueError(f"callback {doc.get('callback')!r} is not a parse method of this spider")
+        request = request_from_dict(doc, spider=self)
+        request.meta["pending"] = entry.attempts  # failed in this many runs before
+        return request
+
+    def _record_failure(self, request: Request | None, error: str) -> None:
+        """Keep a request that could not be fetched or stored in the pending list (not start pages:
+        every run requests them anyway, nor guessed URLs: a guess that fails is no loss)."""
+        if request is None or request.meta.get("start") or request.meta.get("guessed"):
+            return
+        via = request.meta.get("redirect_urls") or []
+        portal = request.meta.get("portal", "?")
+        saved = request.replace(
+            url=via[0] if via else request.url,  # the link as found, not where it redirected to
+            headers={k: v for k, v in request.headers.items() if k.lower() not in _UNSAVED_HEADERS},
+            meta={k: request.meta[k] for k in _PENDING_META if k in request.meta},
+            flags=[],
+        )
+        try:
+            doc = serializer.dumps(saved.to_dict(spider=self)).decode("utf-8")
+        except (TypeError, ValueError) as exc:
+            self.stats.warn(portal, f"{saved.url}: failed request cannot be kept for the next run ({exc})")
+            return
+        entry = self._store_write(
+            self.store.record_failure,
+            request_key(saved.method, saved.url, saved.body),
+            saved.url,
+            portal=portal,
+            request=doc,
+            error=error,
+            run=self.run_token,
+            policy=self.pending_policy,
+        )
+        if entry is not None and entry.given_up_at is not None:
+            self.stats.warn(portal, f"{saved.url}: given up after failing in {entry.attempts} runs ({error})")
+
+    def _done_pending(self, response: Response) -> None:
+        """A list page taken from the pending list was read: it is no longer pending."""
+        url = (response.meta.get("redirect_urls") or [response.url])[0]
+        if url in self.pending_urls:
+            self._store_write(self.store.clear_pending, url)
+            self.stats.note(response.meta.get("portal", "?"), "recovered")
+
+    def _recovered(self, response: Response | None, portal: str) -> None:
+        """A report page or attachment from the pending list was stored (its entry went with the save)."""
+        if response is not None and "pending" in response.meta:
+            self.stats.note(portal, "recovered")
+
+    def _truncated(self, response: Response, portal: str) -> bool:
+        """A body shorter than its Content-Length (the connection was cut): a failed fetch, never content.
+
+        Scrapy fails such a download by default; with DOWNLOAD_FAIL_ON_DATALOSS off it delivers it
+        flagged "dataloss". ("partial" is a body without Content-Length that ended with the
+        connection, which is how HTTP/1.0-style servers send every page: content as usual.)
+        """
+        if "dataloss" not in response.flags:
+            return False
+        message = f"{response.url}: body cut short ({len(response.body)} bytes received, connection lost)"
+        self.stats.error(portal, message)
+        if response.meta.get("article"):
+            self.stats.count(portal, "failed")
+        self._record_failure(response.request, message)
+        return True
 
     def _settle(self, meta: dict[str, Any], ok: bool) -> None:
         """One attachment of a wrapper page is finished; the last one marks the wrapper seen."""
@@ -459,7 +604,8 @@ class PortalSpider(scrapy.Spider):
             return
         del self.wrappers[url]
         if state["ok"]:  # a failed attachment leaves the wrapper unseen: the next run tries again
-            self.store.mark_seen(
+            self._store_write(
+                self.store.mark_seen,
                 url,
                 etag=state["etag"],
                 last_modified=state["last_modified"],
@@ -472,13 +618,15 @@ class PortalSpider(scrapy.Spider):
             # Stored as a source, but nothing could be read (legacy .doc, a broken file): not a report.
             self.stats.unparsed(item.portal, item.store_status, f"{item.url}: {'; '.join(item.warnings)[:300]}")
         if response is not None:
+            self._recovered(response, getattr(item, "portal", "?"))
             self._settle(response.meta, ok=True)
 
     def on_item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Any = None) -> None:
         if isinstance(item, ReportItem) and item.status == 200:
             # Judged not a report: remember it so that the next run asks conditionally.
             h = item.headers
-            self.store.mark_seen(
+            self._store_write(
+                self.store.mark_seen,
                 item.url, etag=h.get("etag") or None, last_modified=h.get("last-modified") or None,
                 body_sha256=item.body_sha256 or None, status=item.status,
             )
@@ -487,9 +635,13 @@ class PortalSpider(scrapy.Spider):
 
     def on_item_error(self, item: Any, response: Response, failure: Failure, spider: Any = None) -> None:
         portal = getattr(item, "portal", "") or (response.meta.get("portal", "?") if response is not None else "?")
-        self.stats.error(portal, f"{getattr(item, 'url', '?')}: pipeline error: {failure.getErrorMessage()}")
+        stored = "store failed" if failure.check(StoreUnavailable) else "pipeline error"
+        message = f"{getattr(item, 'url', '?')}: {stored}: {failure.getErrorMessage()}"
+        self.stats.error(portal, message)
         self.stats.count(portal, "failed")
         if response is not None:
+            if not failure.check(StoreUnavailable):  # a store that failed cannot keep the entry either
+                self._record_failure(response.request, message)
             self._settle(response.meta, ok=False)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -509,6 +661,7 @@ class PortalSpider(scrapy.Spider):
         reason = detect_block(response.status, _headers(response), response.body)
         if reason:
             self.stats.blocked(portal, f"{response.url}: {reason}")
+            self._record_failure(response.request, f"blocked: {reason}")
             return True
         return False
 
@@ -552,9 +705,11 @@ class PortalSpider(scrapy.Spider):
         host = urlsplit(request.url).hostname or ""
         if host_allowed(host, self.portal_domains(portal)):
             return
-        self.stats.error(portal, f"{via[0]}: off-domain redirect to {host} not followed ({request.url})")
+        message = f"{via[0]}: off-domain redirect to {host} not followed ({request.url})"
+        self.stats.error(portal, message)
         if request.meta.get("article"):
             self.stats.count(portal, "failed")
+        self._record_failure(request, message)
         self._settle(request.meta, ok=False)
         raise IgnoreRequest(f"off-domain redirect to {host}")
 
@@ -565,9 +720,11 @@ class PortalSpider(scrapy.Spider):
             return
         portal = request.meta.get("portal", "?")
         if request.url in via:
-            self.stats.error(portal, f"{via[0]}: redirect loop ({' -> '.join([*via, request.url])[:300]})")
+            message = f"{via[0]}: redirect loop ({' -> '.join([*via, request.url])[:300]})"
+            self.stats.error(portal, message)
             if request.meta.get("article"):
                 self.stats.count(portal, "failed")
+            self._record_failure(request, message)
             self._settle(request.meta, ok=False)
         else:
             self.stats.note(portal, "redirect_to_known_url")
@@ -593,4 +750,5 @@ class PortalSpider(scrapy.Spider):
             self.stats.error(portal, f"{request.url}: {message}")
             if meta.get("article"):
                 self.stats.count(portal, "failed")
+            self._record_failure(request, message)
         self._settle(meta, ok=False)

@@ -95,7 +95,12 @@ def run(args: argparse.Namespace) -> int:
     outcome = run_crawl(kwargs, overrides)
     print_summary(outcome)
     code = outcome.exit_code
-    if code:
+    if outcome.store_failure:
+        from crawler.store import StoreUnavailable
+
+        print(f"zwgk crawl: the store failed and the crawl stopped: {outcome.store_failure}; "
+              f"{StoreUnavailable.next_step}", file=sys.stderr)
+    elif code:
         failed = [n for n, p in outcome.portals.items() if p["status"] not in ("ok", "idle")]
         print(
             f"zwgk crawl: nothing could be fetched from {', '.join(failed)} "

@@ -50,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         st = store.stats()
+        st["pending"] = len(store.pending(given_up=False))
+        st["given_up"] = [
+            {"url": e.url, "portal": e.portal, "attempts": e.attempts, "last_error": e.last_error,
+             "first_failed_at": e.first_failed_at, "given_up_at": e.given_up_at}
+            for e in store.pending(given_up=True)
+        ]
     finally:
         store.close()
     if args.json:
@@ -66,4 +72,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{title}:")
         for k, n in st[key].items():
             print(f"  {k:<20} {n:>8}")
+    gone = st["given_up"]
+    print(f"\npending: {st['pending']} to retry by the next runs, {len(gone)} given up")
+    if gone:
+        print("given up (failed in ZWGK_PENDING_MAX_ATTEMPTS runs; a link to them still seen on a list "
+              "page is requested again):")
+        for e in gone:
+            print(f"  {e['url']}  [{e['portal']}] {e['attempts']} runs, last: {e['last_error']}")
     return 0

@@ -67,6 +67,9 @@ class StoreUnavailable(StoreError):
     the store works again, fetches what was not stored.
     """
 
+    next_step = ("free disk space or repair the database, then run the same command again: "
+                 "what was not stored is fetched then")
+
 
 @dataclass(frozen=True)
 class PendingEntry:
@@ -316,6 +319,17 @@ class Store:
                         "finished_at": r[4], "counts": json.loads(r[5]) if r[5] else None,
                         "portals": json.loads(r[6]) if r[6] else None})
         return out
+
+    def unfinished_job_start(self) -> str | None:
+        """When the job of the last run started, if that run did not finish: it was killed (no end
+        time) or stopped because the store failed. The next run continues that job; None otherwise."""
+        last = self.runs(limit=1)
+        if not last:
+            return None
+        run = last[0]
+        if run["finished_at"] and not (run["counts"] or {}).get("store_failed"):
+            return None
+        return str(run["args"].get("job_started") or run["started_at"])
 
     def seen(self, url: str) -> SeenInfo | None:
         with self._guard("read"):
