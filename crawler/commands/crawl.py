@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.runner import EXIT_USAGE, print_summary, project_settings, run_crawl
+from crawler.runner import EXIT_STORE_FAILED, EXIT_USAGE, print_summary, project_settings, run_crawl
 
 HELP = "crawl portals for annual reports and store them"
 
@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
             problems = unresolved_tokens(load_seeds(args.seeds, tokens=parse_tokens(",".join(args.token))))
             if problems:
                 raise ValueError(problems[0])
-        redis_url = project_settings(overrides).get("ZWGK_REDIS_URL")  # checks distributed settings
+        settings = project_settings(overrides)
+        redis_url = settings.get("ZWGK_REDIS_URL")  # checks distributed settings
         if redis_url:
             from crawler.distributed import check_redis
 
@@ -90,6 +91,15 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"zwgk crawl: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from crawler.store import StoreError, open_store
+
+    try:
+        # open (create, migrate) the store before Scrapy starts: an unreachable or unwritable one
+        # is a one-line message and exit code 4, not a traceback from inside the spider
+        open_store(settings.get("ZWGK_STORE"), archive_dir=settings.get("ZWGK_ARCHIVE_DIR") or None).close()
+    except StoreError as exc:
+        print(f"zwgk crawl: {exc}", file=sys.stderr)
+        return EXIT_STORE_FAILED
     kwargs = {"url": ",".join(args.url), "seeds": ",".join(args.seeds), "name": args.name,
               "tokens": ",".join(args.token)}
     outcome = run_crawl(kwargs, overrides)
