@@ -239,6 +239,7 @@ class PortalSpider(scrapy.Spider):
     # --- list pages ---------------------------------------------------------------------------
 
     def parse_list(self, response: Response, portal: str, depth: int) -> Iterable[Any]:
+        self._count_retry(response.meta, portal)
         if self._blocked(response, portal) or self._truncated(response, portal):
             return
         if not isinstance(response, TextResponse):
@@ -275,6 +276,7 @@ class PortalSpider(scrapy.Spider):
                 )
 
     def parse_api(self, response: Response, portal: str, depth: int, kind: str, request_body: str) -> Iterable[Any]:
+        self._count_retry(response.meta, portal)
         if self._blocked(response, portal) or self._truncated(response, portal):
             return
         self.stats.page(portal)
@@ -390,6 +392,7 @@ class PortalSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, portal: str, link_text: str, referer: str, decision: str, context: dict
     ) -> Iterable[Any]:
+        self._count_retry(response.meta, portal)
         if response.status == 304:
             self.stats.count(portal, "unchanged")
             self._confirm_seen(response)
@@ -440,6 +443,9 @@ class PortalSpider(scrapy.Spider):
         if wrapper:
             # The wrapper page itself is marked seen once all its attachments are stored, so that a
             # later run asks for it conditionally, and a run killed in between fetches it again.
+            # Its own fetch worked: it is no longer pending (an attachment that fails is, itself;
+            # in distributed mode another worker may fetch the attachments).
+            self._done_pending(response)
             if requests:
                 self.wrappers[response.url] = {"pending": len(requests), "ok": True, **self._validators(response)}
             else:
@@ -521,7 +527,6 @@ class PortalSpider(scrapy.Spider):
                 self.stats.warn(entry.portal, f"pending request for {entry.url} cannot be rebuilt ({exc}); skipped")
                 continue
             self.pending_urls.add(entry.url)
-            self.stats.note(entry.portal, "retried")
             out.append(request)
         return out
 
@@ -529,7 +534,9 @@ class PortalSpider(scrapy.Spider):
         doc = serializer.loads(entry.request)
         if doc.get("callback") not in _PENDING_CALLBACKS or doc.get("errback") != "on_error":
             raise ValueError(f"callback {doc.get('callback')!r} is not a parse method of this spider")
-        request = request_from_dict(doc, spider=self)
+        # Through the dupefilter: the same link found on a list page, or queued by another worker's
+        # pending list, is fetched once.
+        request = request_from_dict(doc, spider=self).replace(dont_filter=False)
         request.meta["pending"] = entry.attempts  # failed in this many runs before
         return request
 
@@ -545,6 +552,7 @@ class PortalSpider(scrapy.Spider):
             headers={k: v for k, v in request.headers.items() if k.lower() not in _UNSAVED_HEADERS},
             meta={k: request.meta[k] for k in _PENDING_META if k in request.meta},
             flags=[],
+            dont_filter=False,  # a retried request has it set; the pending one must meet the dupefilter
         )
         try:
             doc = serializer.dumps(saved.to_dict(spider=self)).decode("utf-8")
@@ -564,8 +572,14 @@ class PortalSpider(scrapy.Spider):
         if entry is not None and entry.given_up_at is not None:
             self.stats.warn(portal, f"{saved.url}: given up after failing in {entry.attempts} runs ({error})")
 
+    def _count_retry(self, meta: dict[str, Any], portal: str) -> None:
+        """A request from the pending list was tried (counted here, not when queued: in distributed
+        mode every worker queues the list and the shared dupefilter lets one of them have it)."""
+        if "pending" in meta:
+            self.stats.note(portal, "retried")
+
     def _done_pending(self, response: Response) -> None:
-        """A list page taken from the pending list was read: it is no longer pending."""
+        """A list or wrapper page taken from the pending list was read: it is no longer pending."""
         url = (response.meta.get("redirect_urls") or [response.url])[0]
         if url in self.pending_urls:
             self._store_write(self.store.clear_pending, url)
@@ -734,6 +748,7 @@ class PortalSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         portal = meta.get("portal", "?")
+        self._count_retry(meta, portal)
         response = getattr(failure.value, "response", None)
         if isinstance(response, Response):
             # An HTTP error status (HttpError): a WAF answers 412/521 with a challenge, not content.
