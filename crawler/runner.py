@@ -19,6 +19,7 @@ EXIT_USAGE = 1
 EXIT_SOME_FAILED = 2
 EXIT_ALL_FAILED = 3
 EXIT_STORE_FAILED = 4
+STORE_FAILED_REASON = "store_failed"  # the spider's close reason when the store failed (pipelines.storefail)
 
 
 @dataclass
@@ -104,13 +105,21 @@ def prepare_jobdir(jobdir: str) -> dict[str, Any]:
 
 
 def finish_jobdir(jobdir: str, finish_reason: str) -> None:
-    """Record how the process ended: "finished" ends the job, anything else (Ctrl-C) pauses it."""
+    """Record how the process ended: "finished" ends the job, anything else (Ctrl-C) pauses it.
+
+    A crawl stopped by a store failure stays "running", as after a kill: Scrapy's saved queue and
+    fingerprints no longer hold the requests whose reports could not be stored, so the next run
+    re-walks the job, skipping what was stored.
+    """
     state_file = Path(jobdir) / JOB_FILE
     try:
         state = json.loads(state_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    state["state"] = "finished" if finish_reason == "finished" else "paused"
+    if finish_reason == STORE_FAILED_REASON:
+        state["state"] = "running"
+    else:
+        state["state"] = "finished" if finish_reason == "finished" else "paused"
     state_file.write_text(json.dumps(state), encoding="utf-8")
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crawler.runner import STORE_FAILED_REASON
 from crawler.store import StoreUnavailable
 from pipelines.portalstats import PortalStats
 
 logger = logging.getLogger(__name__)
 
-FINISH_REASON = "store_failed"  # the spider's close reason (Scrapy stats: finish_reason)
+FINISH_REASON = STORE_FAILED_REASON  # the spider's close reason (Scrapy stats: finish_reason)
 
 
 def stop_for_store_failure(crawler: Any, exc: StoreUnavailable) -> None:

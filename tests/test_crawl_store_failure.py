@@ -69,23 +69,27 @@ def small_disk(path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def full_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+@pytest.fixture(scope="module", params=["plain", "jobdir"])
+def full_disk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Run 1 on a disk that fills up, run 2 after space was freed; the same command both times,
+    without or with --jobdir (a stopped job must not resume from Scrapy's queue, which no longer
+    holds the requests whose reports could not be stored)."""
     portal = DemoPortal(seed=43, n_reports=12, n_other=4, per_page=4)
     server = FaultServer(portal=portal)
     tmp = tmp_path_factory.mktemp("fulldisk")
     reference = f"sqlite:///{tmp / 'reference.db'}"
+    job = ["--jobdir", str(tmp / "job")] if request.param == "jobdir" else []
     with small_disk(tmp / "disk") as disk, server.running() as base:
         store = f"sqlite:///{disk / 'zwgk.db'}"
         whole = zwgk(*crawl_args(base, reference), cwd=tmp)
-        first = zwgk(*crawl_args(base, store), cwd=tmp)
+        first = zwgk(*crawl_args(base, store), *job, cwd=tmp)
         at_failure = count_reports(disk / "zwgk.db")
         df = subprocess.run(["df", "-k", str(disk)], capture_output=True, text=True).stdout
         # space is freed
         subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
-        second = zwgk(*crawl_args(base, store), cwd=tmp)
+        second = zwgk(*crawl_args(base, store), *job, cwd=tmp)
         yield {"portal": portal, "whole": whole, "first": first, "second": second, "at_failure": at_failure,
-               "df": df, "store": store, "reference": reference}
+               "df": df, "store": store, "reference": reference, "jobdir": bool(job)}
 
 
 def test_full_disk_stops_the_crawl_with_a_clear_message(full_disk: dict) -> None:
@@ -113,7 +117,7 @@ def test_next_run_after_freeing_space_stores_the_rest_once(full_disk: dict) -> N
     with open_store(full_disk["store"]) as store:
         counts = store.runs(limit=1)[0]["counts"]
     # the second run continued the stopped one: what it stored was not fetched again
-    assert counts.get("continued_unfinished_run") == 1
+    assert counts.get("resumed" if full_disk["jobdir"] else "continued_unfinished_run") == 1
     assert counts.get("new") == len(want_reports) - full_disk["at_failure"]
     assert counts.get("unchanged", 0) == 0
 
