@@ -14,7 +14,7 @@ class PortalStats:
     pages counts responses with content (blocked answers are counted as blocked, not as pages);
     failed counts report pages and attachments that could not be fetched; unparsed counts files that
     were stored as sources but could not be read as reports (they are not in new/changed);
-    retried counts requests taken from the store's pending list, recovered those of them stored now;
+    retried counts requests from the store's pending list tried in this run, recovered those that worked;
     pending and given_up are the pending list's state when the run ended.
     """
 
