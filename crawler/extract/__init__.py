@@ -25,7 +25,7 @@ from crawler.extract.density import density_pick
 from crawler.extract.header import Header, split_header
 from crawler.extract.render import element_text
 from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
-from crawler.tablegrid import ZERO_WIDTH, Grid, table_grid
+from crawler.tablegrid import ZERO_WIDTH, Grid, table_cells
 
 __all__ = ["extract_document", "clean_plain_text"]
 
@@ -167,9 +167,11 @@ def _chars(text: str) -> int:
     return len(_WS.sub("", text or ""))
 
 
-def _body_tables(region: _Element, warnings: list[str]) -> list[Grid]:
-    """Data tables of the body; layout tables (holding other tables) are skipped, huge ones cut."""
+def _body_tables(region: _Element, warnings: list[str]) -> tuple[list[Grid], list[list[list[int]]]]:
+    """Data tables of the body and their merged cells; layout tables (holding other tables) are
+    skipped, huge ones cut."""
     grids: list[Grid] = []
+    merges: list[list[list[int]]] = []
     for t in region.iter("table"):
         if next(t.iterdescendants("table"), None) is not None:
             continue
@@ -177,13 +179,14 @@ def _body_tables(region: _Element, warnings: list[str]) -> list[Grid]:
         if rows > _MAX_TABLE_ROWS:
             warnings.append(f"table of {rows} rows: only the first {_MAX_TABLE_ROWS} kept as a grid")
             t = _first_rows(t, _MAX_TABLE_ROWS)
-        g = table_grid(t)
+        g, m = table_cells(t)
         if len(g) >= 2 or (g and len(g[0]) >= 2):
             grids.append(g)
+            merges.append([list(x) for x in m])
         if len(grids) >= _MAX_TABLES:
             warnings.append(f"more than {_MAX_TABLES} tables: the rest not kept as grids")
             break
-    return grids
+    return grids, merges
 
 
 def _first_rows(table: _Element, n: int) -> _Element:
@@ -389,7 +392,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
         if len(regions) > 1:
             doc.warnings.append(f"body split over {len(regions)} containers of the same kind; joined")
             region = _join(regions)
-        doc.tables = _body_tables(region, doc.warnings)
+        doc.tables, doc.table_merges = _body_tables(region, doc.warnings)
         own = element_text(region)
         # 发布时间：… 来源：… inside the container, above the first paragraph
         _fill_from_text_head(doc, _meta_head(own))
@@ -415,7 +418,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             _fill_from_text_head(doc, _head_text(dense))
             _fill_from_text_head(doc, _meta_head(dense_text))
             _cut_header(doc, dense_text)
-            doc.tables = _body_tables(dense, doc.warnings)
+            doc.tables, doc.table_merges = _body_tables(dense, doc.warnings)
         # trafilatura's fallback extractors cost seconds on megabyte pages
         traf = _trafilatura(_wrap(body), fast=size > _BIG // 2, warnings=doc.warnings)
         if looks_like_prose(traf) and _chars(traf) >= 0.5 * _chars(dense_text):
@@ -427,7 +430,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             raw, doc.method = traf, "trafilatura"
         else:
             raw = ""
-            doc.tables = []
+            doc.tables, doc.table_merges = [], []
             doc.warnings.append("no article body in the HTML (navigation or link list only, or a body "
                                 "filled in by script); text left empty")
             if frames:

@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
+from crawler.report.completeness import assess
 from crawler.report.detect import is_about_reports, is_report_title, title_year
 from crawler.report.pdf import FileText
 from crawler.report.tables import (
@@ -26,6 +27,7 @@ from crawler.report.tables import (
 )
 from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment, unflatten
 from crawler.report.values import Number, norm, parse_cell
+from crawler.tablegrid import uncover
 
 Grid = list[list[str | None]]
 
@@ -47,6 +49,8 @@ class Report:
     sources: dict[str, str] = field(default_factory=dict)  # key -> table | text
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # tables 二/三/四 of the 2019/2021 templates: {status, expected, read, blank, from_text} each
+    completeness: dict[str, dict[str, Any]] = field(default_factory=dict)
     text: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -370,8 +374,9 @@ def _has_digit(row: list[str | None]) -> bool:
 
 def _read_tables(
     text: str, grids: list[Grid], template: str
-) -> tuple[dict[str, Number], list[str]]:
-    """Values of tables 二/三/四: from grids when grids carry the table, else from the text."""
+) -> tuple[dict[str, Number], list[str], set[str]]:
+    """Values of tables 二/三/四: from grids when grids carry the table, else from the text; also
+    the keys whose cells were found blank."""
     grids = join_continued(grids)
     warnings: list[str] = []
     by_table: dict[str, list[TableResult]] = {"active": [], "requests": [], "appeals": []}
@@ -410,6 +415,7 @@ def _read_tables(
         if kind in ("appeals",):
             text_results["appeals"] = read_appeals(rows, closed)
     values: dict[str, Number] = {}
+    blank: set[str] = set()
     for kind, results in by_table.items():
         # a grid speaks for a table when some of its rows carry that table's labels
         chosen = [r for r in results if r.values or len(r.rows_found) >= 3]
@@ -422,26 +428,8 @@ def _read_tables(
                     continue
                 values.setdefault(k, v)
             warnings.extend(r.warnings)
-    return values, warnings
-
-
-def _missing_rows(tables: dict[str, Number], sources: dict[str, str], template: str) -> list[str]:
-    """Say which rows of a table that was read have no value at all (blank, or not readable)."""
-    from crawler.report.checks import OTHER_2021, OUTCOME_ROWS
-
-    read = {k for k, src in sources.items() if src == "table"}
-    out: list[str] = []
-    if any(k.startswith("requests.") for k in read):
-        others = ["other.all"] if template == "2019" else list(OTHER_2021)
-        if any(k.startswith("requests.other.all.") for k in read):
-            others = ["other.all"]
-        rows = ["new", "carried_over", *OUTCOME_ROWS, *others, "total", "carried_forward"]
-        missing = [r for r in rows if not any(k.startswith(f"requests.{r}.") for k in read)]
-        if missing:
-            out.append(f"table 三: no value for rows {', '.join(missing)} (blank in the report, or not readable)")
-        if not any(k.startswith("appeals.") for k in read):
-            out.append("table 四: no appeals value was read")
-    return out
+            blank |= r.blank
+    return values, warnings, blank
 
 
 def request_header(grid: Grid) -> tuple[int, int] | None:
@@ -486,8 +474,9 @@ def parse_text(
     *,
     title: str = "",
     url: str = "",
-    grids: list[list[list[str]]] | None = None,
+    grids: list[Grid] | None = None,
     meta: dict | None = None,
+    merges: list[list[list[int]]] | None = None,
 ) -> Report:
     """Text (+ table grids, + page meta) to a Report.
 
@@ -499,7 +488,9 @@ def parse_text(
         if meta.get(k):
             site.setdefault(k, meta[k])  # page meta tags passed flat
     raw_text = meta.get("raw_text") or text
-    grids = [g for g in (grids or []) if g]
+    grids = [uncover(g, m) if m else g for g, m in zip(grids or [], merges or [], strict=False)] + list(
+        (grids or [])[len(merges or []):])
+    grids = [g for g in grids if g]
     text, raw_text, grids, converted = _simplified(text, raw_text, grids)
     rep = Report(text=text)
     rep.warnings.extend(meta.get("warnings") or [])
@@ -525,7 +516,7 @@ def parse_text(
 
     rep.template = find_template(text + "\n" + "\n".join("".join(c or "" for c in r) for g in grids for r in g),
                                  rep.year, has_tables)
-    values, warns = _read_tables(text, grids, rep.template)
+    values, warns, blank = _read_tables(text, grids, rep.template)
     rep.warnings.extend(warns)
     for k in sorted(values):
         rep.tables[k] = values[k]
@@ -544,9 +535,6 @@ def parse_text(
                                 "key figures were taken from the prose (sources: text)")
         elif rep.sections and not rep.tables:
             rep.warnings.append("no table and no key figure could be read")
-    for w in _missing_rows(rep.tables, rep.sources, rep.template):
-        if not (w.startswith("table 四") and any(x.startswith("table 四") for x in rep.warnings)):
-            rep.warnings.append(w)
     rep.checks = run_checks(rep.tables)
 
     contexts = [
@@ -576,6 +564,8 @@ def parse_text(
     )
     if not rep.is_report:
         rep.template = ""
+    rep.completeness, warns = assess(rep.template, rep.tables, rep.sources, blank)
+    rep.warnings.extend(warns)
     return rep
 
 
@@ -663,7 +653,8 @@ def _html(body: bytes, url: str, headers: dict | None) -> Report:
             "warnings": list(doc.warnings),
             "raw_text": doc.text,
         }
-        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
+        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta,
+                          merges=doc.table_merges)
     # fallback until the extractor lands: whole-page text and every table
     from lxml import html as lxml_html
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crawler.report.tokens import Row
-from crawler.report.values import Cell, Number, norm, to_number
+from crawler.report.values import MONEY_UNITS, Cell, Number, norm, to_number
 
 REQUEST_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal", "other_org", "total")
 APPEAL_GROUPS = ("review", "suit_direct", "suit_after_review")
@@ -94,9 +94,22 @@ class TableResult:
     values: dict[str, Number] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rows_found: set[str] = field(default_factory=set)
+    blank: set[str] = field(default_factory=set)  # keys placed in their row and column, but empty
 
     def put(self, key: str, cell: Cell, scale: Decimal = Decimal(1)) -> None:
+        if cell.note:
+            self.warnings.append(f"{key}: {cell.note}; not read")
+            return
+        if cell.kind == "absent":
+            self.blank.add(key)
+            return
         if cell.kind != "num" or cell.value is None:
+            return
+        money = key.endswith("_yuan")
+        if cell.unit and (cell.unit in MONEY_UNITS) != money and cell.unit != "%":
+            # 129323元 in a count column, 11批 in an amount column: the cell belongs elsewhere
+            self.warnings.append(f"{key}: the cell {cell.raw.strip()!r} carries the unit {cell.unit}, "
+                                 f"which is not {'an amount' if money else 'a count'}; not read")
             return
         v = to_number(cell.value * scale)
         old = self.values.get(key)
@@ -361,8 +374,10 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
             continue
         key, row = item
         if row.nonblank == 0:
-            if key != "total":
+            if key != "total":  # a bare 总计 without numbers is the column header
                 res.rows_found.add(key)
+                if row.values:  # the row's cells are there, all empty: not reported
+                    res.blank.update(f"requests.{key}.{col}" for col in REQUEST_COLUMNS)
             continue
         vals = fit(row.values, len(REQUEST_COLUMNS), closed)
         if vals is None:
@@ -504,6 +519,9 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
         if name is None or row.nonblank == 0:
             if name:
                 res.rows_found.add(name)
+                cols = ACTIVE_LAYOUT.get(hint or template, {}).get(name, ())
+                if row.values and not any(c.note for c in row.values):  # cells there, all empty
+                    res.blank.update(f"active.{name}.{col}" for col in cols)
             continue
         layout_name = hint or template
         if layout_name not in ACTIVE_LAYOUT:
