@@ -60,6 +60,9 @@ def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from
                ("旧机关|2022|annual", dedup.text_key(text), "http://old/1.html", "0" * 64, "2023-01-01",
                 "2023-01-01", text, 2022, "旧机关"))
         old._q("INSERT INTO cells (report_id, key, value, origin) VALUES (1, 'requests.new.total', 7, 'table')")
+        if from_version >= 4:  # version 4 code wrote the logical and region keys with the row
+            old._q("UPDATE reports SET logical_key = ?, region_key = ? WHERE id = 1",
+                   ("旧机关|2022|annual", dedup.region_key(None)))
         if from_version >= 2:  # version 2 code indexed every report it saved
             old._index_near(1, text)
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:

@@ -62,7 +62,14 @@ def run(args: argparse.Namespace) -> int:
           + (f" ({share:.1%})" if share is not None else ""))
     for name, c in st["cross_year_checks"].items():
         print(f"cross-year: {name}: {c['ok']} of {c['pairs']} agency-year pairs agree")
-    for title, key in (("by year", "by_year"), ("by province", "by_province"), ("by template", "by_template")):
+    tables = st.get("tables") or {}
+    if tables:
+        print("tables (reports of the 2019/2021 templates): complete / partial / not found")
+        for table in ("二", "三", "四"):
+            c = tables.get(table) or {}
+            print(f"  table {table}: {c.get('complete', 0):>6} {c.get('partial', 0):>8} {c.get('not_found', 0):>10}")
+    for title, key in (("by year", "by_year"), ("by province", "by_province"), ("by template", "by_template"),
+                       ("by completeness", "by_completeness")):
         print(f"\n{title}:")
         for k, n in st[key].items():
             print(f"  {k:<20} {n:>8}")

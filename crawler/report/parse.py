@@ -18,11 +18,13 @@ from crawler.report.completeness import assess
 from crawler.report.detect import is_about_reports, is_report_title, title_year
 from crawler.report.pdf import FileText
 from crawler.report.tables import (
+    ACTIVE_ROWS,
     REQUEST_COLUMNS,
     TableResult,
     read_active,
     read_appeals,
     read_requests,
+    request_keys,
     terminated,
 )
 from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment, unflatten
@@ -251,7 +253,12 @@ _H_END = re.compile(r"存在的主要问题|主要问题|改进情况|其他需�
 
 
 def text_regions(text: str) -> dict[str, list[Line]]:
-    """Lines of the text under the headings of tables 二, 三 and 四."""
+    """Lines of the text under the headings of tables 二, 三 and 四.
+
+    A heading's words also stand in the introduction (一、总体情况 often names its parts: a
+    sub-heading "（二）收到和处理政府信息公开申请的情况。", or the opening paragraph broken one
+    phrase per line), so every line that could head a table is a candidate, and the table's region
+    is the candidate's region that holds most of the table's own row labels and numbers."""
     lines = text.splitlines()
     heads: list[tuple[int, str]] = []
     for i, ln in enumerate(lines):
@@ -264,12 +271,16 @@ def text_regions(text: str) -> dict[str, list[Line]]:
             if pat.search(s):
                 heads.append((i, kind))
                 break
-    out: dict[str, list[Line]] = {}
+    best: dict[str, tuple[int, list[Line]]] = {}
     for j, (i, kind) in enumerate(heads):
-        if kind == "end" or kind in out:
+        if kind == "end":
             continue
         end = next((i2 for i2, k2 in heads[j + 1 :] if k2 != kind), len(lines))
-        out[kind] = lines_from_text("\n".join(lines[i + 1 : end]))
+        region = lines_from_text("\n".join(lines[i + 1 : end]))
+        score = _region_score(kind, region)
+        if kind not in best or score > best[kind][0]:
+            best[kind] = (score, region)
+    out = {kind: region for kind, (_, region) in best.items()}
     if "active" not in out:
         # a fragment that starts inside table 二: its 第二十条 items before the first heading
         first = heads[0][0] if heads else len(lines)
@@ -279,6 +290,24 @@ def text_regions(text: str) -> dict[str, list[Line]]:
     if "requests" not in out and "appeals" not in out and "active" not in out:
         out["any"] = lines_from_text(text)
     return out
+
+
+def _region_score(kind: str, region: list[Line]) -> int:
+    """How much of a table a region holds: its numbers, and twice its row labels (the template's)."""
+    numbers = sum(1 for line in region for c in line if c.kind == "num")
+    labels = 0
+    for line in region:
+        for c in line:
+            if c.kind != "text":
+                continue
+            lab = norm(c.raw)
+            if kind == "requests" and request_keys(lab, False):
+                labels += 1
+            elif kind == "active" and any(p.search(lab) for _, p in ACTIVE_ROWS):
+                labels += 1
+            elif kind == "appeals" and re.search(r"结果维持|结果纠正|尚未审结|复议后起诉|直接起诉", lab):
+                labels += 1
+    return numbers + 2 * labels
 
 
 # ---------------------------------------------------------------- prose fallback

@@ -35,6 +35,7 @@ import numpy as np
 from crawler import dedup
 from crawler.archive import Archive
 from crawler.items import ReportItem
+from crawler.report.completeness import summary
 from crawler.store import schema
 
 
@@ -135,7 +136,8 @@ _MAX_BUCKET = 256  # LSH buckets larger than this are skipped when looking for n
 _REPORT_COLS = [
     "title", "year", "kind", "agency", "agency_raw", "province", "city", "county", "region_code",
     "published", "template", "url", "portal", "file_kind", "body_sha256", "fetched_at", "text",
-    "sections", "data", "n_cells", "checks_total", "checks_failed", "text_sha256",
+    "sections", "data", "n_cells", "checks_total", "checks_failed", "text_sha256", "completeness",
+    "completeness_detail",
 ]
 
 
@@ -515,6 +517,9 @@ class Store:
             "data": json.dumps(data, ensure_ascii=False, default=str),
             "n_cells": len(report.get("tables") or {}), "checks_total": len(checks),
             "checks_failed": sum(1 for c in checks if not c.get("ok")), "text_sha256": tkey,
+            "completeness": summary(report.get("completeness") or {}) or None,
+            "completeness_detail": json.dumps(report["completeness"], ensure_ascii=False)
+            if report.get("completeness") else None,
         }
 
     def _insert_report(self, dkey: str, tkey: str, item: ReportItem, digest: str, report: dict[str, Any],
@@ -603,8 +608,8 @@ class Store:
         where, params = self._filters(year, province, agency, template, ids)
         cols = ["id", "version", "title", "year", "kind", "agency", "agency_raw", "province", "city", "county",
                 "region_code", "published", "template", "url", "portal", "file_kind", "body_sha256",
-                "fetched_at", "text_sha256", "n_cells", "checks_total", "checks_failed", "created_at",
-                "updated_at", "sections", "data"] + (["text"] if with_text else [])
+                "fetched_at", "text_sha256", "n_cells", "checks_total", "checks_failed", "completeness",
+                "completeness_detail", "created_at", "updated_at", "sections", "data"] + (["text"] if with_text else [])
         last = 0
         while True:
             rows = self._q(f"SELECT {', '.join(cols)} FROM reports WHERE id > ?{where} ORDER BY id LIMIT ?",
@@ -616,6 +621,7 @@ class Store:
             for rec in recs:
                 rec["sections"] = json.loads(rec["sections"]) if rec["sections"] else None
                 rec["data"] = json.loads(rec["data"]) if rec["data"] else {}
+                rec["completeness_detail"] = json.loads(rec["completeness_detail"] or "{}")
                 rec.update(cells={}, cell_sources={}, checks=[], warnings=[], sources=[])
             marks = ", ".join("?" * len(by_id))
             idl = list(by_id)
@@ -688,11 +694,22 @@ class Store:
             "reports": total, "sources": sources, "report_sources": linked,
             "versions": int(self._q("SELECT COUNT(*) FROM report_versions").fetchone()[0]),
             "by_year": grouped("year"), "by_province": grouped("province"), "by_template": grouped("template"),
+            "by_completeness": grouped("completeness"), "tables": self._table_completeness(),
             "reports_with_checks": with_checks, "checks_all_pass": passing,
             "checks_pass_share": round(passing / with_checks, 4) if with_checks else None,
             "cross_year_checks": {name: {"pairs": int(n), "ok": int(ok or 0)} for name, n, ok in self._q(
                 "SELECT name, COUNT(*), SUM(ok) FROM cross_year_checks GROUP BY name ORDER BY name")},
         }
+
+    def _table_completeness(self) -> dict[str, dict[str, int]]:
+        """Per table (二/三/四): how many reports have it complete, partial or not found."""
+        out: dict[str, dict[str, int]] = {}
+        for (detail,) in self._q("SELECT completeness_detail FROM reports WHERE completeness_detail IS NOT NULL"):
+            for table, rec in (json.loads(detail) or {}).items():
+                status = str(rec.get("status"))
+                out.setdefault(table, {}).setdefault(status, 0)
+                out[table][status] += 1
+        return out
 
     # ---- reparse ------------------------------------------------------------------------------
     def reparse(self, analyse: Callable[[ReportItem], ReportItem],
