@@ -178,3 +178,81 @@ def test_glued_or_absurd_numbers_are_not_read(cell: str, why: str) -> None:
 def test_footnote_mark_is_not_a_digit() -> None:
     out = _active(a="40<sup>1</sup>")
     assert out["tables"]["active.licensing.previous"] == 40
+
+
+# ---------------------------------------------------------------- flattened text as other tools break it
+
+
+def _numbers_after(lines: list[str], start: int) -> list[tuple[int, str]]:
+    """(line, number) of every multi-digit number of tables 三 and 四 (from line `start`)."""
+    out = []
+    for i in range(start, len(lines)):
+        for tok in lines[i].replace("|", " ").replace("\t", " ").split():
+            if tok.isdigit() and len(tok) >= 2 and not tok.startswith("0"):
+                out.append((i, tok))
+    return out
+
+
+@FAST
+@given(reports(), st.sampled_from(["lines", "cells", "spaces", "tabs"]), st.data())
+def test_digits_split_across_lines(g: Generated, style: str, data: st.DataObject) -> None:
+    """One number of table 三 or 四 broken in two (162 as 1 / 62, as narrow PDF cells wrap): read
+    joined, and marked so, when the template's arithmetic confirms the only reading; otherwise
+    that row is not read and a warning names the table. Never a wrong value."""
+    lines = render_text(g, style).split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("三、收到"))
+    numbers = _numbers_after(lines, start)
+    if not numbers:
+        return
+    i, tok = data.draw(st.sampled_from(numbers))
+    cut = data.draw(st.integers(1, len(tok) - 1))
+    a, b = tok[:cut], tok[cut:]
+    sep = {"lines": "\n", "cells": " |\n", "spaces": " ", "tabs": "\t"}[style]
+    before = lines[i]
+    lines[i] = before.replace(tok, a + sep + b, 1) if style != "spaces" else before.replace(f" {tok}", f" {a} {b}", 1)
+    rep = parse_text("\n".join(lines))
+    _right_or_named(g, rep)
+    joined = [k for k, src in rep.sources.items() if src == "joined"]
+    assert len(joined) <= 1
+    for k in joined:
+        assert rep.tables[k] == int(tok)
+        assert any("broken over two lines" in w for w in rep.warnings)
+
+
+@FAST
+@given(reports(), st.sampled_from(["tabs", "spaces", "cells", "lines", "markdown"]))
+def test_page_break_cuts_the_header_and_first_rows(g: Generated, style: str) -> None:
+    """PDF text where a page break swallowed table 三's header and its first two rows: the rows
+    after the break are read, and the table is reported partial, naming the rows lost."""
+    lines = render_text(g, style).split("\n")
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("三、收到"))
+    resume = next(k for k in range(start, len(lines)) if "三、本年度" in lines[k])
+    rep = parse_text("\n".join(lines[: start + 1] + ["- 3 -", "第 3 页 共 8 页"] + lines[resume:]))
+    _right_or_named(g, rep)
+    rec = rep.completeness["三"]
+    assert rec["status"] == "partial"
+    lost = rec["expected"] - rec["read"] - rec["blank"]
+    assert lost >= 14
+    warning = next(w for w in rep.warnings if w.startswith("table 三 ("))
+    assert "rows new, carried_over" in warning
+
+
+@FAST
+@given(reports(), st.sampled_from(["件", "项", "个", "次"]))
+def test_units_in_every_cell(g: Generated, unit: str) -> None:
+    """Counts written with their unit (3件) in tables 三 and 四 (every cell a count) read as counts;
+    the values and the record are those of the plain report."""
+    html = render_html(g)
+
+    def units(table: re.Match[str]) -> str:
+        t = table.group(0)
+        if "自然人" not in t and "复议" not in t:
+            return t  # table 二 holds amounts too
+        return re.sub(r"<td>(\d+)</td>", lambda m: f"<td>{m.group(1)}{unit}</td>", t)
+
+    with_units = re.sub(r"<table.*?</table>", units, html, flags=re.S)
+    assert with_units != html
+    plain = parse_bytes(html.encode("utf-8"), filename="r.html")
+    rep = parse_bytes(with_units.encode("utf-8"), filename="r.html")
+    assert rep.tables == plain.tables
+    assert rep.completeness == plain.completeness

@@ -14,7 +14,7 @@ from typing import Any
 
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
-from crawler.report.completeness import assess
+from crawler.report.completeness import TABLE_SOURCES, assess
 from crawler.report.detect import is_about_reports, is_report_title, title_year
 from crawler.report.pdf import FileText
 from crawler.report.tables import (
@@ -403,9 +403,9 @@ def _has_digit(row: list[str | None]) -> bool:
 
 def _read_tables(
     text: str, grids: list[Grid], template: str
-) -> tuple[dict[str, Number], list[str], set[str]]:
+) -> tuple[dict[str, Number], list[str], set[str], set[str]]:
     """Values of tables 二/三/四: from grids when grids carry the table, else from the text; also
-    the keys whose cells were found blank."""
+    the keys whose cells were found blank, and those read from digits joined across a line break."""
     grids = join_continued(grids)
     warnings: list[str] = []
     by_table: dict[str, list[TableResult]] = {"active": [], "requests": [], "appeals": []}
@@ -438,13 +438,14 @@ def _read_tables(
     text_results: dict[str, TableResult] = {}
     for kind, rows in regions_.items():
         if kind in ("requests", "any"):
-            text_results["requests"] = read_requests(rows, closed)
+            text_results["requests"] = read_requests(rows, closed, join_digits=True)
         if kind in ("active", "any"):
             text_results["active"] = read_active(rows, template, closed)
         if kind in ("appeals",):
-            text_results["appeals"] = read_appeals(rows, closed)
+            text_results["appeals"] = read_appeals(rows, closed, join_digits=True)
     values: dict[str, Number] = {}
     blank: set[str] = set()
+    joined: set[str] = set()
     for kind, results in by_table.items():
         # a grid speaks for a table when some of its rows carry that table's labels
         chosen = [r for r in results if r.values or len(r.rows_found) >= 3]
@@ -458,7 +459,8 @@ def _read_tables(
                 values.setdefault(k, v)
             warnings.extend(r.warnings)
             blank |= r.blank
-    return values, warnings, blank
+            joined |= r.joined
+    return values, warnings, blank, joined
 
 
 def request_header(grid: Grid) -> tuple[int, int] | None:
@@ -545,11 +547,11 @@ def parse_text(
 
     rep.template = find_template(text + "\n" + "\n".join("".join(c or "" for c in r) for g in grids for r in g),
                                  rep.year, has_tables)
-    values, warns, blank = _read_tables(text, grids, rep.template)
+    values, warns, blank, joined = _read_tables(text, grids, rep.template)
     rep.warnings.extend(warns)
     for k in sorted(values):
         rep.tables[k] = values[k]
-        rep.sources[k] = "table"
+        rep.sources[k] = "joined" if k in joined else "table"
     # A table that gave nothing (image-only, or no table at all): its key figures from the prose.
     families = [f for f in ("requests.", "appeals.") if not any(k.startswith(f) for k in rep.tables)]
     if families:
@@ -557,7 +559,7 @@ def parse_text(
         for k, v in prose.items():
             rep.tables[k] = v
             rep.sources[k] = "text"
-        if prose and not any(src == "table" for src in rep.sources.values()):
+        if prose and not any(src in TABLE_SOURCES for src in rep.sources.values()):
             rep.warnings.append("no table found; key figures were taken from the prose (sources: text)")
         elif prose:
             rep.warnings.append(f"no table values for {', '.join(sorted({k.split('.')[0] for k in prose}))}; "
@@ -587,7 +589,7 @@ def parse_text(
     rep.is_report = bool(
         is_report_title(rep.title)
         or not is_about_reports(heading) and (
-            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) == "table")
+            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) in TABLE_SOURCES)
             or (len(rep.sections) >= 4 and re.search(r"政府信息公开|政务公开", text[:2000]) is not None)
         )
     )
