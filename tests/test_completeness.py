@@ -256,3 +256,28 @@ def test_units_in_every_cell(g: Generated, unit: str) -> None:
     rep = parse_bytes(with_units.encode("utf-8"), filename="r.html")
     assert rep.tables == plain.tables
     assert rep.completeness == plain.completeness
+
+
+_NARROW_2019 = _ACTIVE_2019.split("<table>")[0] + """<table>
+<tr><td colspan="3">第二十条第（五）项</td></tr>
+<tr><td>信息内容</td><td>2019年项目数量</td><td>处理决定数量</td></tr>
+<tr><td>行政许可</td><td>12</td><td>340</td></tr>
+<tr><td>其他对外管理服务事项</td><td>3</td><td>0</td></tr>
+<tr><td colspan="3">第二十条第（六）项</td></tr>
+<tr><td>信息内容</td><td>2019年项目数量</td><td>处理决定数量</td></tr>
+<tr><td>行政处罚</td><td>8</td><td>25</td></tr>
+<tr><td>行政强制</td><td>2</td><td>1</td></tr>
+</table></div></body></html>"""
+
+
+def test_header_narrower_than_the_template() -> None:
+    """2019 items (五)/(六) printed with two columns, 2019年项目数量 / 处理决定数量: the decisions are
+    read under their header; this year's count is no template column (not 上一年项目数量) and is
+    not read, with a warning; table 二 is partial."""
+    rep = parse_bytes(_NARROW_2019.encode("utf-8"), filename="r.html")
+    t = rep.tables
+    assert (t["active.licensing.decisions"], t["active.other_services.decisions"], t["active.penalty.decisions"],
+            t["active.coercion.decisions"]) == (340, 0, 25, 1)
+    assert not any(k.endswith((".previous", ".change")) for k in t)
+    assert any("2019年项目数量" in w and "not template columns" in w for w in rep.warnings)
+    assert rep.completeness["二"]["status"] == "partial"

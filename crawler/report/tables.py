@@ -84,6 +84,24 @@ ACTIVE_LAYOUT = {
         "procurement": ("count", "amount_yuan"),
     },
 }
+# Table 二's column headers, as the template prints them, to the column each names. A table that
+# prints fewer columns than the template (2019 items (五)/(六) as "2019年项目数量 / 处理决定数量")
+# is read by its own header: a column the template does not have is not read.
+ACTIVE_COLUMN_LABELS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"上一?年度?项目数"), "previous"),
+    (re.compile(r"增/?减|增减|变化"), "change"),
+    (re.compile(r"处理决定"), "decisions"),
+    (re.compile(r"新制作"), "made"),
+    (re.compile(r"新公开"), "published"),
+    (re.compile(r"对外公开总"), "total"),
+    (re.compile(r"制发"), "issued"),
+    (re.compile(r"废止"), "repealed"),
+    (re.compile(r"现行有效"), "in_force"),
+    (re.compile(r"采购项目数"), "count"),
+    (re.compile(r"采购总金额|收费金额"), "amount_yuan"),
+]
+_COLUMN_HEAD = re.compile(r"数量|件数|金额|增/?减|增减")
+_CELL_GAP = re.compile(r"\s{2,}|\t")
 _HINT_2021 = re.compile(r"制发|现行有效|废止|收费金额")
 _HINT_2019 = re.compile(r"新制作|本年新|新公开|对外公开总|上一年|增/减|增减|采购项目")
 _ITEM = re.compile(r"第二十条")
@@ -561,9 +579,21 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
     res = TableResult()
     hint = ""
     unit = ""  # money unit named by the latest header: 万元, 元, 亿元 or not named
+    header: list[str | None] = []  # the latest header row's columns (None: not a template column)
+    header_labels: list[str] = []
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
         head = [norm(t) for t in texts]
+        own = {norm(t) for t in row.own}
+        # header cells; PDF layout text keeps a header row as one line with wide gaps between cells
+        columns = [norm(piece) for t in texts if norm(t) not in own
+                   for piece in _CELL_GAP.split(t) if _COLUMN_HEAD.search(norm(piece))]
+        if columns:
+            header, header_labels = [], []
+            for h in columns:  # a piece may still hold several headers (single spaces between them)
+                named = sorted((m.start(), c) for p, c in ACTIVE_COLUMN_LABELS for m in p.finditer(h))
+                header += [c for _, c in named] or [None]
+                header_labels += [h] * max(1, len(named))
         for h in head:
             if _ITEM.search(h):
                 hint, unit = "", ""
@@ -594,6 +624,19 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
             other = ACTIVE_LAYOUT["2019" if layout_name == "2021" else "2021"].get(name)
             if not hint and other and (v2 := fit(row.values, len(other), closed)) is not None:
                 cols, vals = other, v2
+        layout = ACTIVE_LAYOUT[layout_name].get(name) or ()
+        narrower = bool(header) and (None in header or len(header) < len(layout))
+        if ((cols is None or vals is None) and narrower and not re.search(r"\d", "".join(row.own))
+                and (by_head := fit(row.values, len(header), closed))):
+            # the table prints other columns than the template: each cell under its own header
+            res.rows_found.add(name)
+            skipped = [i for i, c in enumerate(header) if c not in layout]
+            if skipped:
+                res.warnings.append(
+                    f"table 二 row {name}: {len(skipped)} of its {len(header)} columns are not template columns "
+                    f"({', '.join(header_labels[i] for i in skipped)}); not read")
+            cols = tuple(c for c in header if c in layout)
+            vals = [cell for c, cell in zip(header, by_head, strict=True) if c in layout]
         if cols is None or vals is None:
             res.warnings.append(
                 f"table 二 row {name}: {len(row.values)} cells ({row.nonblank} numbers) do not fit its columns; not read"
