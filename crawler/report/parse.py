@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.report import agency as agencies
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
 from crawler.report.detect import is_about_reports, is_report_title, title_year
@@ -165,9 +167,13 @@ def _named_agencies(text: str, idx: regions.DivisionIndex) -> Counter[str]:
 
 
 def normalise_agency(
-    raw: str, contexts: list[str], year: int
+    raw: str, contexts: list[str], year: int, site: Sequence[str] = ()
 ) -> tuple[str, list[str]]:
-    """Full agency name: abbreviations expanded, the place prefix added when the report names it."""
+    """Full agency name: abbreviations expanded, the place prefix added when the report names it,
+    a place alone read as its people's government (三明市 → 三明市人民政府).
+
+    site: the page's site metadata (SiteName, ContentSource, source, breadcrumb), which settles the
+    place of a department written without it (省建设厅) before the text does."""
     warnings: list[str] = []
     idx = regions.division_index(year)
     ctx = [squeeze(c) for c in contexts if c]
@@ -182,6 +188,8 @@ def normalise_agency(
     name, note = regions.correct_place(name, ctx, year)
     if note:
         warnings.append(note)
+    if (government := agencies.government_of(name, idx)) is not None:
+        return government, warnings
     bare = name[0] in _LEVEL and not idx.find_names(name[:4])
     if bare or not idx.find_names(name):
         level = name[0] if bare else ""
@@ -198,7 +206,12 @@ def normalise_agency(
         if counts:
             name = counts.most_common(1)[0][0] + body_full
         elif bare:
-            warnings.append(f"agency {raw!r}: the place it belongs to is not named")
+            # 省建设厅 in a report whose site or text names 浙江省 alone: 浙江省建设厅
+            place, why = agencies.place_for_department(level, [squeeze(c) for c in site if c], ctx, idx)
+            if place is not None:
+                name = place + body_full
+            else:
+                warnings.append(f"agency {raw!r}: the place it belongs to is not known ({why}); kept as written")
     return name, warnings
 
 
@@ -559,7 +572,7 @@ def parse_text(
     ]
     year_for_names = rep.year or regions.LATEST_YEAR
     rep.agency_raw = _raw_agency(rep.title, raw_text)
-    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names)
+    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names, site=contexts[1:5])
     rep.agency_raw = rep.agency_raw or rep.agency  # found written in full in the text
     rep.warnings.extend(warns)
     site_code = str(site.get("SiteIDCode", "") or "")
