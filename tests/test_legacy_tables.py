@@ -127,6 +127,7 @@ def test_grid_that_is_not_a_statistics_table() -> None:
     ("label", "key"),
     [
         ("收到申请数", "requests.new.total"),
+        ("收到申请", "requests.new.total"),
         ("收到申请总数", "requests.new.total"),
         ("受理依申请公开信息总数", "requests.new.total"),
         ("二、受理政府信息公开申请总数", "requests.new.total"),
@@ -186,3 +187,43 @@ def test_2021_outline_unchanged() -> None:
     secs = find_sections(text)
     assert [s["key"] for s in secs] == ["overview", "active", "requests", "appeals", "problems", "other"]
     assert [s["text"] for s in secs] == list("abcdef")
+
+
+def test_grid_with_title_row_serial_column_and_split_label() -> None:
+    grid = [["2014年度政府信息公开有关情况统计表"] * 5,
+            ["序号", "指标名称", "指标名称", "计量单位", "本年"],
+            ["1", "收到申请总数", "收到申请总数", "件", "12"],
+            ["2", "其中", "1.同意公开答复数", "件", "7"],
+            ["3", "其中", "2.同意部分公开答复数", "件", "无"],
+            ["4", "三、行政复议数量", "三、行政复议数量", "件", "—"]]
+    t = legacy_tables.read_grid(grid)
+    assert t is not None
+    # 无 is zero; a dash is not reported, so the key is left out
+    assert t.values == {"requests.new.total": 12, "requests.granted.total": 7, "requests.partial.total": 0}
+
+
+def test_table_with_a_single_unnamed_value_column() -> None:
+    t = legacy_tables.read_grid([["指标名称", "单位", "情况"], ["收到申请数", "件", "4"]])
+    assert t is not None and t.values == {"requests.new.total": 4}
+
+
+def test_text_rows_with_the_unit_after_the_number() -> None:
+    text = "\n".join(["指标名称 计量单位 年末统计", "二、依申请公开情况", "收到申请 100 件", "其中：1.当面申请数 40 件",
+                      "对申请的答复", "1.同意公开答复数 70 件", "2.同意部分公开答复数 20 件", "三、行政复议数量 3 件"])
+    t = legacy_tables.read_text(text)
+    assert t is not None
+    assert t.values == {"requests.new.total": 100, "requests.granted.total": 70, "requests.partial.total": 20,
+                        "appeals.review.total": 3}
+
+
+def test_one_cell_a_line_with_header_cells_on_their_own_lines() -> None:
+    # as a 2010 page's text comes out: every cell on its own line, labels broken after 其中
+    cells = ["指标名称", "计量单位", "年末统计", "主动公开信息数", "条", "68", "受理依申请公开信息总数", "条", "5",
+             "其中：1.当面申请数", "条", "5", "对申请的答复总数", "条", "5", "其中：", "1.", "同意公开答复数", "条", "4",
+             "2.同意部分公开答复数", "条", "1", "3.否决公开答复总数", "条", "0", "行政复议数", "件", "0",
+             "行政诉讼数", "件", "0"]
+    t = legacy_tables.read_text("\n".join(["七、需要说明的事项与附表", "无。", *cells]))
+    assert t is not None and t.warnings == []
+    assert t.values == {"requests.new.total": 5, "requests.granted.total": 4, "requests.partial.total": 1,
+                        "appeals.review.total": 0}
+    assert t.rows["requests.granted.total"] == "其中：1.同意公开答复数 4"

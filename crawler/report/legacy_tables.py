@@ -20,20 +20,21 @@ from crawler.report.values import Cell, Number, norm, parse_cell, to_number
 SOURCE = "legacy_table"
 Grid = Sequence[Sequence[str | None]]
 
-# A legacy statistics table says so in its header: 指标名称 with a unit or a value column beside it.
-_HEADER = re.compile(r"指标名称|指标")
+# A legacy statistics table says so in its header: 指标名称, in one of its first rows.
+_HEADER_ROWS = 4
 _UNIT_HEAD = re.compile(r"^(?:计量)?单位$|^计量$")
 # The column that holds the year's figure, and columns that must not be read for it.
 _VALUE_HEAD = re.compile(r"年末统计|统计数|^数量$|^本年|^(?:19|20)\d{2}年度?$|^年度$|^数值$|^合计$|^统计$")
 _NOT_VALUE_HEAD = re.compile(r"累计|上年|去年|同比|备注")
+_NUMBER_UNIT = re.compile(r"(\d)\s+(件|条|个|项|次|人次|份)(?=\s|$|\|)")
 _UNIT = re.compile(r"^(?:件|条|个|项|次|人次|元|万元|份|起|宗|家)$")
 # Row labels: leading 其中 / numbering (一、 1. （1） ①) and a unit glued after the label are not meaning.
 _LABEL_PREFIX = re.compile(r"^(?:其中[:：]?)?(?:[一二三四五六七八九十]+[、.]|[(（]?\d{1,2}[)）.、]|[①-⑩])?(?:其中[:：]?)?")
 _LABEL_UNIT = re.compile(r"(?:件|条|个|项|次|人次|元|万元|份)$")
-# The ways requests reached the agency (当面, 网上 …) are parts of the total, not the total.
 # A paragraph this long (with a full stop) ends a table written one cell a line.
 _PROSE_MIN = 40
 _HEAD_SPAN = 4  # lines 指标名称 may be broken over
+# The ways requests reached the agency (当面, 网上 …) are parts of the total, not the total.
 _CHANNEL = re.compile(r"当面|传真|电子邮件|邮件|网上|网络|信函|邮寄|电话|其他形式|其他方式")
 
 # Row meanings, tried in order: 同意部分公开 before 同意公开 (both say 同意 … 公开).
@@ -41,7 +42,7 @@ ROWS: list[tuple[str, re.Pattern[str]]] = [
     ("requests.partial.total", re.compile(r"^(?:同意|予以)?部分公开(?:答复)?(?:总)?(?:数|件数|数量)$")),
     ("requests.granted.total", re.compile(r"^(?:同意|予以)公开(?:答复)?(?:总)?(?:数|件数|数量)$")),
     ("requests.new.total", re.compile(
-        r"^(?:收到|受理|接收|接到)[^\d]{0,14}?(?:申请|依申请公开信息)(?:的)?(?:总)?(?:数|件数|数量|总数)$")),
+        r"^(?:收到|受理|接收|接到)[^\d]{0,14}?(?:申请|依申请公开信息)(?:的)?(?:总)?(?:数|件数|数量|总数)?$")),
     ("appeals.review.total", re.compile(r"^(?:因政府信息公开(?:申请)?)?(?:提起|申请)?行政复议(?:案件?)?(?:数|数量|件数)?$")),
 ]
 
@@ -70,7 +71,7 @@ def _value_column(header: list[str]) -> int | None:
     if named:
         return named[0]
     # 指标名称 | 计量单位 | <one unnamed column>: that column is the value
-    rest = [j for j, h in enumerate(heads) if j > 0 and not _UNIT_HEAD.match(h) and not _HEADER.search(h)]
+    rest = [j for j, h in enumerate(heads) if j > 0 and not _UNIT_HEAD.match(h) and "指标" not in h and h != "序号"]
     if len(rest) == 1 and not _NOT_VALUE_HEAD.search(heads[rest[0]]):
         return rest[0]
     return None
@@ -87,22 +88,25 @@ def _add(out: LegacyTable, key: str, value: Number, printed: str) -> None:
 def read_grid(grid: Grid) -> LegacyTable | None:
     """A grid that is a 统计表 (None when it is not one)."""
     rows = [[(c or "").strip() for c in r] for r in grid]
-    h = next((i for i, r in enumerate(rows[:4]) if r and _HEADER.search(norm(r[0]) or "")), None)
+    # the header row: 指标名称 in one of the first rows (a title row may come first, a 序号 column too)
+    h = next((i for i, r in enumerate(rows[:_HEADER_ROWS]) if any("指标名称" in norm(c) for c in r)), None)
     if h is None:
         return None
     header = rows[h]
+    name_col = next(j for j, c in enumerate(header) if "指标名称" in norm(c))
     out = LegacyTable()
     col = _value_column(header)
     if col is None:
         out.warnings.append(f"legacy 统计表: no column holds the year's figures (header: {' | '.join(header)}); "
                             "its rows are not read")
         return out
-    label_end = next((j for j, c in enumerate(header) if j > 0 and (_UNIT_HEAD.match(norm(c)) or j == col)), col)
+    label_end = next((j for j, c in enumerate(header)
+                      if j > name_col and (_UNIT_HEAD.match(norm(c)) or j == col)), col)
     for r in rows[h + 1:]:
         if len(r) <= col:
             continue
         # merged label cells repeat their text over the columns they span: each text once
-        label = "".join(dict.fromkeys(c for c in r[:label_end] if c))
+        label = "".join(dict.fromkeys(c for c in r[name_col:label_end] if c))
         key = row_key(label)
         cell = parse_cell(r[col])
         if key is None or cell.kind != "num" or cell.value is None:
@@ -135,6 +139,9 @@ def read_text(text: str) -> LegacyTable | None:
     if start is None:
         return None
     header = _header_cells(lines[start]) if span == 1 else ["指标名称"]
+    # a header on one line means one row a line: a line without a value (二、依申请公开情况) is a
+    # group's heading; otherwise cells come one a line, and a label may be broken over lines
+    one_row_a_line = len(header) >= 2
     i = start + span
     if len(header) == 1:  # one cell a line: the header's other cells follow on their own lines
         while i < len(lines):
@@ -160,6 +167,8 @@ def read_text(text: str) -> LegacyTable | None:
     values: list[Cell] = []
 
     def close() -> None:
+        if not label or not values:
+            return
         key = row_key("".join(label))
         if key is not None and len(values) > nth and values[nth].kind == "num" and values[nth].value is not None:
             _add(out, key, to_number(values[nth].value), f"{''.join(label)} {values[nth].raw.strip()}")
@@ -167,7 +176,11 @@ def read_text(text: str) -> LegacyTable | None:
     for ln in lines[i:]:
         if len(norm(ln)) > _PROSE_MIN and "。" in ln and "|" not in ln:
             break  # prose after the table
-        for cell in split_line(ln):
+        if one_row_a_line:
+            close()
+            label, values = [], []
+        # 收到申请 100 件: the unit after the number belongs to it
+        for cell in split_line(_NUMBER_UNIT.sub(r"\1\2", ln)):
             if cell.kind == "text":
                 words = norm(cell.raw)
                 if _UNIT.match(words):
@@ -179,8 +192,7 @@ def read_text(text: str) -> LegacyTable | None:
                 label.append(re.sub(r"\s+(?:件|条|个|项|次|人次|元|万元|份)$", "", cell.raw.strip()))
             elif label:
                 values.append(cell)
-    if label and values:
-        close()
+    close()
     return out
 
 
