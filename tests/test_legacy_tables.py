@@ -227,3 +227,12 @@ def test_one_cell_a_line_with_header_cells_on_their_own_lines() -> None:
     assert t.values == {"requests.new.total": 5, "requests.granted.total": 4, "requests.partial.total": 1,
                         "appeals.review.total": 0}
     assert t.rows["requests.granted.total"] == "其中：1.同意公开答复数 4"
+
+
+@pytest.mark.parametrize("year_cell", [["2017年度"], ["2017", "年度"], ["201", "7", "年度"]])
+def test_header_year_broken_over_lines(year_cell: list[str]) -> None:
+    cells = ["指标名称", "单位", *year_cell, "历年累计", "受理政府信息公开申请总数", "条", "0", "6",
+             "其中：1.当面申请数", "条", "0", "行政复议数", "件", "1", "3"]
+    t = legacy_tables.read_text("\n".join(cells))
+    assert t is not None and t.warnings == []
+    assert t.values == {"requests.new.total": 0, "appeals.review.total": 1}

@@ -130,6 +130,19 @@ def _header_at(lines: list[str], i: int, k: int) -> bool:
     return first.startswith("指") and len(first) < len("指标名称") and norm("".join(lines[i:i + k])) == "指标名称"
 
 
+def _year_cell(lines: list[str], i: int) -> tuple[str, int]:
+    """The header cell at line i, with a year broken over lines joined (201 / 7 / 年度 → 2017年度);
+    returns it and the index of its last line."""
+    h = norm(lines[i])
+    j = i
+    while re.fullmatch(r"\d{1,3}", h) and j + 1 < len(lines) and re.fullmatch(r"\d{1,3}", norm(lines[j + 1])):
+        j += 1
+        h += norm(lines[j])
+    if re.fullmatch(r"(?:19|20)\d{2}", h) and j + 1 < len(lines) and norm(lines[j + 1]).startswith("年"):
+        return h + norm(lines[j + 1]), j + 1
+    return (h, j) if j == i else (norm(lines[i]), i)
+
+
 def read_text(text: str) -> LegacyTable | None:
     """The 统计表 in text: rows on lines (| 收到申请数 | 件 | 100 |, tabs, spaces) or one cell a line."""
     lines = text.splitlines()
@@ -145,9 +158,7 @@ def read_text(text: str) -> LegacyTable | None:
     i = start + span
     if len(header) == 1:  # one cell a line: the header's other cells follow on their own lines
         while i < len(lines):
-            h = norm(lines[i])
-            if re.fullmatch(r"(?:19|20)\d{2}", h) and i + 1 < len(lines) and norm(lines[i + 1]).startswith("年"):
-                h, i = h + norm(lines[i + 1]), i + 1  # 2014 / 年度: a year cell broken after its digits
+            h, i = _year_cell(lines, i)
             if not h or not (_UNIT_HEAD.match(h) or _VALUE_HEAD.search(h) or _NOT_VALUE_HEAD.search(h)):
                 break
             header.append(h)

@@ -47,7 +47,7 @@ class Report:
     template: str = ""  # 2021 | 2019 | legacy
     sections: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, Number] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # key -> table | text
+    sources: dict[str, str] = field(default_factory=dict)  # key -> table | legacy_table | text
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = ""
