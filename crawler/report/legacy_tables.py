@@ -22,6 +22,7 @@ Grid = Sequence[Sequence[str | None]]
 
 # A legacy statistics table says so in its header: 指标名称, in one of its first rows.
 _HEADER_ROWS = 4
+_NAME_HEAD = re.compile(r"(?:统计)?指标(?:名称)?")
 _UNIT_HEAD = re.compile(r"^(?:计量)?单位$|^计量$")
 # The column that holds the year's figure, and columns that must not be read for it.
 _VALUE_HEAD = re.compile(r"年末统计|统计数|^数量$|^本年|^(?:19|20)\d{2}年度?$|^年度$|^数值$|^合计$|^统计$")
@@ -71,7 +72,8 @@ def _value_column(header: list[str]) -> int | None:
     if named:
         return named[0]
     # 指标名称 | 计量单位 | <one unnamed column>: that column is the value
-    rest = [j for j, h in enumerate(heads) if j > 0 and not _UNIT_HEAD.match(h) and "指标" not in h and h != "序号"]
+    rest = [j for j, h in enumerate(heads)
+            if j > 0 and not _UNIT_HEAD.match(h) and not _NAME_HEAD.fullmatch(h) and h != "序号"]
     if len(rest) == 1 and not _NOT_VALUE_HEAD.search(heads[rest[0]]):
         return rest[0]
     return None
@@ -89,11 +91,11 @@ def read_grid(grid: Grid) -> LegacyTable | None:
     """A grid that is a 统计表 (None when it is not one)."""
     rows = [[(c or "").strip() for c in r] for r in grid]
     # the header row: 指标名称 in one of the first rows (a title row may come first, a 序号 column too)
-    h = next((i for i, r in enumerate(rows[:_HEADER_ROWS]) if any("指标名称" in norm(c) for c in r)), None)
+    h = next((i for i, r in enumerate(rows[:_HEADER_ROWS]) if any(_NAME_HEAD.fullmatch(norm(c)) for c in r)), None)
     if h is None:
         return None
     header = rows[h]
-    name_col = next(j for j, c in enumerate(header) if "指标名称" in norm(c))
+    name_col = next(j for j, c in enumerate(header) if _NAME_HEAD.fullmatch(norm(c)))
     out = LegacyTable()
     col = _value_column(header)
     if col is None:
@@ -173,15 +175,24 @@ def read_text(text: str) -> LegacyTable | None:
         return out
     # the value is the n-th number of a row: the value column's place among the columns after the unit
     unit_col = next((j for j, c in enumerate(header) if _UNIT_HEAD.match(norm(c))), 0)
-    nth = col - unit_col - 1 if unit_col else col - 1
+    first_value = unit_col + 1 if unit_col else 1
+    nth, n_columns = col - first_value, len(header) - first_value
+    # Pipes and tabs keep a blank cell's place; spaces and one cell a line lose it, so there a row
+    # with fewer numbers than value columns cannot say which column its numbers are in.
+    exact = any(sep in "".join(lines[start:i]) for sep in "|\t")
     label: list[str] = []
     values: list[Cell] = []
+    unplaced: list[str] = []
 
     def close() -> None:
         if not label or not values:
             return
         key = row_key("".join(label))
-        if key is not None and len(values) > nth and values[nth].kind == "num" and values[nth].value is not None:
+        if key is None:
+            return
+        if not exact and len(values) < n_columns:
+            unplaced.append(f"{''.join(label)} {' '.join(v.raw.strip() for v in values)}")
+        elif len(values) > nth and values[nth].kind == "num" and values[nth].value is not None:
             _add(out, key, to_number(values[nth].value), f"{''.join(label)} {values[nth].raw.strip()}")
 
     for ln in lines[i:]:
@@ -204,6 +215,10 @@ def read_text(text: str) -> LegacyTable | None:
             elif label:
                 values.append(cell)
     close()
+    if unplaced:
+        out.warnings.append(
+            f"legacy 统计表: rows with fewer numbers than its {n_columns} value columns ({' | '.join(header[first_value:])})"
+            f", whose blank cells the text lost, are not read: {'; '.join(unplaced)}")
     return out
 
 
