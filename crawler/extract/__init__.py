@@ -24,7 +24,13 @@ from crawler.extract.convert import detect_script, to_simplified
 from crawler.extract.density import density_pick
 from crawler.extract.header import Header, split_header
 from crawler.extract.render import element_text
-from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
+from crawler.extract.textclean import (
+    cell_per_line,
+    clean_lines,
+    is_meta_line,
+    looks_like_prose,
+    strip_residue,
+)
 from crawler.tablegrid import ZERO_WIDTH, Grid, table_cells
 
 __all__ = ["extract_document", "clean_plain_text"]
@@ -285,7 +291,8 @@ def _finish_text(doc: Document, raw_text: str) -> None:
     if doc.script == "traditional":
         conv = [to_simplified(x) for x in lines]
         kept = clean_lines(conv)
-        doc.text_original = "\n".join(lines[i].strip() for i, _ in kept)
+        cells = cell_per_line(conv)
+        doc.text_original = "\n".join(strip_residue(lines[i].strip(), cells) for i, _ in kept)
         doc.title = to_simplified(doc.title)
         doc.source = to_simplified(doc.source)
         doc.breadcrumb = [to_simplified(x) for x in doc.breadcrumb]
@@ -464,7 +471,8 @@ def _title_line(lines: list[str]) -> str:
     """
     from crawler.report.detect import is_report_title
 
-    head = [_CJK_GAP.sub("", x.strip().lstrip("#").strip()) for x in lines[:12] if x.strip()]
+    # a title may keep a table's closing pipe (报告 |) when the text was a pipe table
+    head = [_CJK_GAP.sub("", x.strip().lstrip("#").strip().rstrip("| ")) for x in lines[:12] if x.strip()]
     head = [x for x in head if not _NOT_TITLE.search(x) and not _NUMBERED.match(x)]
     for a, b in zip(head, [*head[1:], ""], strict=False):
         if len(a) > 80:
@@ -476,7 +484,7 @@ def _title_line(lines: list[str]) -> str:
     # Otherwise only a first line that a 来源/时间 line follows is a title (as on a saved page).
     raw = [x.strip() for x in lines[:4] if x.strip()]
     if len(raw) >= 2 and is_meta_line(raw[1]) and 4 <= len(raw[0]) <= 60 and not _NOT_TITLE.search(raw[0]):
-        return _CJK_GAP.sub("", raw[0].lstrip("# "))
+        return _CJK_GAP.sub("", raw[0].lstrip("# ").rstrip("| "))
     return ""
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.report import agency as agencies
+from crawler.report import legacy_tables
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
 from crawler.report.completeness import TABLE_SOURCES, assess
@@ -48,7 +51,7 @@ class Report:
     template: str = ""  # 2021 | 2019 | legacy
     sections: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, Number] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # key -> table | text
+    sources: dict[str, str] = field(default_factory=dict)  # key -> table | legacy_table | text
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # tables 二/三/四 of the 2019/2021 templates: {status, expected, read, blank, from_text} each
@@ -171,9 +174,13 @@ def _named_agencies(text: str, idx: regions.DivisionIndex) -> Counter[str]:
 
 
 def normalise_agency(
-    raw: str, contexts: list[str], year: int
+    raw: str, contexts: list[str], year: int, site: Sequence[str] = ()
 ) -> tuple[str, list[str]]:
-    """Full agency name: abbreviations expanded, the place prefix added when the report names it."""
+    """Full agency name: abbreviations expanded, the place prefix added when the report names it,
+    a place alone read as its people's government (三明市 → 三明市人民政府).
+
+    site: the page's site metadata (SiteName, ContentSource, source, breadcrumb), which settles the
+    place of a department written without it (省建设厅) before the text does."""
     warnings: list[str] = []
     idx = regions.division_index(year)
     ctx = [squeeze(c) for c in contexts if c]
@@ -188,6 +195,8 @@ def normalise_agency(
     name, note = regions.correct_place(name, ctx, year)
     if note:
         warnings.append(note)
+    if (government := agencies.government_of(name, idx)) is not None:
+        return government, warnings
     bare = name[0] in _LEVEL and not idx.find_names(name[:4])
     if bare or not idx.find_names(name):
         level = name[0] if bare else ""
@@ -204,42 +213,54 @@ def normalise_agency(
         if counts:
             name = counts.most_common(1)[0][0] + body_full
         elif bare:
-            warnings.append(f"agency {raw!r}: the place it belongs to is not named")
+            # 省建设厅 in a report whose site or text names 浙江省 alone: 浙江省建设厅
+            place, why = agencies.place_for_department(level, [squeeze(c) for c in site if c], ctx, idx)
+            if place is not None:
+                name = place + body_full
+            else:
+                warnings.append(f"agency {raw!r}: the place it belongs to is not known ({why}); kept as written")
     return name, warnings
 
 
 # ---------------------------------------------------------------- sections
 
+# Section keys and the words of their headings, in the order they are tried: the 2019/2021 outline
+# (一 总体情况 … 六 其他需要报告的事项) and the legacy 2008–2018 one (一 概述 … 四 收费及减免 …
+# 五 行政复议、行政诉讼 … 七 需要说明的事项与附表). 收费 and 复议/诉讼 come before 主动公开/依申请
+# because their headings also say 政府信息公开申请.
 _SECTION_KEYS = [
-    ("一", r"总体情况|概述"),
-    ("二", r"主动公开"),
-    ("三", r"收到和处理|依申请公开"),
-    ("四", r"行政复议|行政诉讼"),
-    ("五", r"存在的主要问题|改进情况|主要问题"),
-    ("六", r"其他需要报告|其他事项"),
+    ("overview", r"总体情况|概述|基本情况"),
+    ("fees", r"收费"),
+    ("appeals", r"行政复议|行政诉讼"),
+    ("active", r"主动公开"),
+    ("requests", r"收到和处理|依申请"),
+    ("secrecy", r"保密审查"),
+    ("problems", r"存在的主要问题|改进情况|主要问题|改进措施"),
+    ("other", r"其他需要报告|其他事项|需要说明的事项|需要报告的事项|附表"),
 ]
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:第?[一二三四五六七八九十]{1,2}[、.．]|[一二三四五六七八九十]{1,2}\s|、)\s*(\S.{0,38})$")
-_ROW_LIKE = re.compile(r"本年度?新收|上年度?结转|本年度办理结果|结转下年度|\|")
+# Table rows that look like headings: 一、本年新收…, and the legacy 统计表's 三、行政复议数量
+_ROW_LIKE = re.compile(r"本年度?新收|上年度?结转|本年度办理结果|结转下年度|\||(?:数量|总数|件数|答复数|申请数)$")
 
 
 def find_sections(text: str) -> list[dict[str, str]]:
-    """Headings 一 … 六 (matched loosely by their words) and the text under each."""
+    """Numbered headings of the outline (matched loosely by their words, each key once), with their
+    key and the text under each."""
     lines = text.splitlines()
-    marks: list[tuple[int, str]] = []
+    marks: list[tuple[int, str, str]] = []
     seen: set[str] = set()
     for i, ln in enumerate(lines):
         s = ln.strip()
         if len(s) > 44 or _ROW_LIKE.search(s) or not _HEADING.match(s):
             continue
-        for num, pat in _SECTION_KEYS:
-            if re.search(pat, s) and num not in seen:
-                marks.append((i, _MD.sub("", s)))
-                seen.add(num)
-                break
+        key = next((k for k, pat in _SECTION_KEYS if re.search(pat, s)), None)
+        if key is not None and key not in seen:
+            marks.append((i, key, _MD.sub("", s)))
+            seen.add(key)
     out = []
-    for j, (i, heading) in enumerate(marks):
+    for j, (i, key, heading) in enumerate(marks):
         end = marks[j + 1][0] if j + 1 < len(marks) else len(lines)
-        out.append({"heading": heading, "text": "\n".join(lines[i + 1 : end]).strip()})
+        out.append({"key": key, "heading": heading, "text": "\n".join(lines[i + 1 : end]).strip()})
     return out
 
 
@@ -336,15 +357,21 @@ _PROSE_ZERO = [
 
 def prose_values(text: str) -> dict[str, Number]:
     """Key figures written in sentences, for reports without tables (values from the text)."""
+    return {key: value for key, (value, _) in prose_evidence(text).items()}
+
+
+def prose_evidence(text: str) -> dict[str, tuple[Number, str]]:
+    """prose_values with the words each figure was read from (to quote them in warnings)."""
     t = squeeze(text)
-    found: dict[str, set[int]] = {}
+    found: dict[str, dict[int, str]] = {}
     for key, pat in _PROSE:
-        found.setdefault(key, set()).update(int(m.group(1)) for m in pat.finditer(t))
+        for m in pat.finditer(t):
+            found.setdefault(key, {}).setdefault(int(m.group(1)), m.group(0))
     for key, pat in _PROSE_ZERO:
-        if pat.search(t):
-            found.setdefault(key, set()).add(0)
+        if m := pat.search(t):
+            found.setdefault(key, {}).setdefault(0, m.group(0))
     # two different figures for one key (a breakdown, another year): not read
-    return {key: vals.pop() for key, vals in found.items() if len(vals) == 1}
+    return {key: next(iter(vals.items())) for key, vals in found.items() if len(vals) == 1}
 
 
 # ---------------------------------------------------------------- main entry
@@ -549,6 +576,12 @@ def parse_text(
                                  rep.year, has_tables)
     values, warns, blank, joined = _read_tables(text, grids, rep.template)
     rep.warnings.extend(warns)
+    if rep.template in ("legacy", ""):  # a 2008–2018 统计表 appendix: its figures win over the prose
+        legacy = legacy_tables.read(text, grids)
+        rep.warnings.extend(legacy.warnings + legacy_tables.prefer_table(legacy, prose_evidence(text)))
+        rep.tables.update(legacy.values)
+        rep.sources.update(dict.fromkeys(legacy.values, legacy_tables.SOURCE))
+        values = {k: v for k, v in values.items() if k not in legacy.values}
     for k in sorted(values):
         rep.tables[k] = values[k]
         rep.sources[k] = "joined" if k in joined else "table"
@@ -578,7 +611,7 @@ def parse_text(
     ]
     year_for_names = rep.year or regions.LATEST_YEAR
     rep.agency_raw = _raw_agency(rep.title, raw_text)
-    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names)
+    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names, site=contexts[1:5])
     rep.agency_raw = rep.agency_raw or rep.agency  # found written in full in the text
     rep.warnings.extend(warns)
     site_code = str(site.get("SiteIDCode", "") or "")
