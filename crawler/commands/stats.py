@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "corpus statistics: reports by year, province, template; share passing checks"
@@ -44,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
     if args.redis:
         return run_queue(args)
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, must_exist=True)  # a reading command never creates a store
     except StoreError as exc:
         print(f"zwgk stats: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         st = store.stats()
     finally:

@@ -59,6 +59,10 @@ class StoreError(Exception):
     """Bad store URL, unreachable database, or a database newer than this code."""
 
 
+class StoreMissing(StoreError):
+    """A store opened for reading (must_exist) is not there: nothing was created."""
+
+
 def _analysed(
     items: Iterator[tuple[Any, ReportItem | None, BaseException | None]],
     analyse: Callable[[ReportItem], ReportItem], workers: int,
@@ -182,6 +186,14 @@ class Store:
         return None if row is None else int(row[0])
 
     def close(self) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The store as a user named it, for messages."""
+        raise NotImplementedError
+
+    def has_schema(self) -> bool:
+        """Does the database hold a zwgk schema (its schema_version table)?"""
         raise NotImplementedError
 
     def __enter__(self) -> Store:
