@@ -318,9 +318,12 @@ def test_reparse_command_reports_missing_archive_bodies(tmp_path: Path) -> None:
         ref = s._q("SELECT archive_ref FROM sources WHERE url = 'http://a/2.html'").fetchone()[0]
     (tmp_path / "z-archive" / ref).unlink()
     args = argparse.Namespace(store=str(db), archive_dir=None, json=True)
-    assert reparse.run(args, analyse=_stub_analyse) == 1  # a missing body is an error exit, after the rest
+    assert reparse.run(args, analyse=_stub_analyse) == reparse.EXIT_KEPT  # the rest is rebuilt; 丁局 is kept
     with open_store(str(db)) as s:
-        assert [r["agency"] for r in s.reports()] == ["丙局"]
+        recs = {r["agency"]: r for r in s.reports()}
+        assert sorted(recs) == ["丁局", "丙局"] and recs["丁局"]["id"] == 2  # kept as it was, id included
+        assert recs["丙局"]["title"].startswith("重新解析：") and not recs["丁局"]["title"].startswith("重新解析：")
+        assert recs["丁局"]["cells"] == {"requests.new.total": 2} and len(recs["丁局"]["sources"]) == 1
         assert any("archive body missing" in w[0] for w in s._q("SELECT message FROM warnings"))
 
 
