@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 from crawler.items import ReportItem
@@ -25,13 +27,44 @@ logger = logging.getLogger(__name__)
 
 Stage = Callable[[ReportItem], ReportItem]
 
+# Ctrl-C in a terminal reaches the whole foreground process group, workers included, and systemd
+# sends SIGTERM to every process of the service: the crawl process decides how to stop, the workers
+# ignore both and are shut down (or killed, on a forced stop) by it.
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Block SIGINT/SIGTERM in this thread while it may spawn workers. A child inherits the mask, so
+    a signal during its start-up stays pending until _worker_start ignores it (no KeyboardInterrupt
+    traceback from a worker still importing); the crawl process gets it as soon as this block ends."""
+    from multiprocessing import resource_tracker
+
+    # The resource tracker is spawned with the same trick on first use, but it *unblocks* the signals
+    # afterwards, which would unmask the workers spawned right after it: start it first.
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _processes(pool: ProcessPoolExecutor) -> list[Any]:
+    # the executor keeps its processes in a private mapping (None once it has shut down)
+    return list((getattr(pool, "_processes", None) or {}).values())
+
 
 def _worker_start() -> None:
-    """In each worker: leave when the crawl process is gone (a SIGKILLed crawl would otherwise leave
-    its workers waiting forever), then load what every parse needs (division codes, extractor)."""
+    """In each worker: ignore the stop signals (see _STOP_SIGNALS); leave when the crawl process is
+    gone (a SIGKILLed crawl would otherwise leave its workers waiting forever); then load what every
+    parse needs (division codes, extractor)."""
     import threading
     import time
 
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # a pending one is discarded: ignored
     parent = os.getppid()
 
     def watch() -> None:
@@ -52,6 +85,7 @@ class ParsePool:
         self.processes = processes
         self.timeout = timeout
         self._executor: ProcessPoolExecutor | None = None
+        self._retired: list[ProcessPoolExecutor] = []  # shut down, maybe still finishing an item
 
     @classmethod
     def of(cls, crawler: Any) -> ParsePool | None:
@@ -80,19 +114,19 @@ class ParsePool:
         return self._executor
 
     def submit(self, fn: Stage, item: ReportItem) -> tuple[Future, ProcessPoolExecutor]:
-        pool = self._pool()
-        return pool.submit(fn, item), pool
+        with _stop_signals_held():  # the executor spawns its workers from submit()
+            pool = self._pool()
+            return pool.submit(fn, item), pool
 
     def discard(self, pool: ProcessPoolExecutor, kill: bool = False) -> None:
         """Forget a broken (or hung) pool; the next item starts a fresh one."""
         if self._executor is pool:
             self._executor = None
         if kill:
-            # A hung parse cannot be cancelled any other way; the executor keeps its processes in a
-            # private mapping (None once it has shut down).
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            for proc in _processes(pool):  # a hung parse cannot be cancelled any other way
                 proc.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        self._retired.append(pool)
 
     def close(self) -> None:
         # Not waiting here: this runs on the reactor thread while Scrapy closes its downloader on
@@ -100,7 +134,16 @@ class ParsePool:
         # queue closes; the interpreter joins them at exit.
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+            self._retired.append(self._executor)
             self._executor = None
+
+    def terminate(self) -> None:
+        """Kill every worker now (a forced stop: the parses in progress are abandoned)."""
+        for pool in [*self._retired, *([self._executor] if self._executor is not None else [])]:
+            for proc in _processes(pool):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._executor, self._retired = None, []
 
 
 async def off_reactor(crawler: Any, fn: Stage, item: ReportItem) -> ReportItem:

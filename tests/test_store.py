@@ -15,6 +15,7 @@ import pytest
 from crawler import dedup
 from crawler.items import ReportItem
 from crawler.store import SCHEMA_VERSION, VIEW_NAMES, open_store
+from crawler.store.schema import MIGRATIONS
 from tests import test_store_support as support
 from tests.test_store_support import load_benchmark, make_item
 
@@ -44,10 +45,11 @@ def test_schema_created_with_views(store_url: str) -> None:
             assert s._q("PRAGMA journal_mode").fetchone()[0] == "wal"
     with open_store(store_url) as s:  # reopening an up-to-date database changes nothing
         assert s.schema_version() == SCHEMA_VERSION
-        assert count(s, "schema_version") == SCHEMA_VERSION
+        assert count(s, "schema_version") == len(MIGRATIONS)
 
 
-@pytest.mark.parametrize("from_version", range(1, SCHEMA_VERSION))
+# every released version but the last (version numbers may have gaps: branches reserve theirs)
+@pytest.mark.parametrize("from_version", [m.version for m in MIGRATIONS[:-1]])
 def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from_version: int) -> None:
     text = report_text(3, 2022)
     with open_store(store_url, archive_dir=str(tmp_path / "arc"), schema_version=from_version) as old:
@@ -62,10 +64,12 @@ def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from
         old._q("INSERT INTO cells (report_id, key, value, origin) VALUES (1, 'requests.new.total', 7, 'table')")
         if from_version >= 2:  # version 2 code indexed every report it saved
             old._index_near(1, text)
+        if from_version >= 4:  # and version 4 code wrote the logical key
+            old._q("UPDATE reports SET logical_key = '旧机关|2022|annual' WHERE id = 1")
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
         assert s.schema_version() == SCHEMA_VERSION
-        assert [r[0] for r in s._q("SELECT version FROM schema_version ORDER BY version")] == list(
-            range(1, SCHEMA_VERSION + 1))
+        assert [r[0] for r in s._q("SELECT version FROM schema_version ORDER BY version")] == [
+            m.version for m in MIGRATIONS]
         assert s._q("SELECT minhash IS NOT NULL FROM reports WHERE id = 1").fetchone()[0]
         assert count(s, "lsh") == dedup.BANDS
         assert next(s.reports())["cells"] == {"requests.new.total": 7}
@@ -270,6 +274,12 @@ def test_runs_and_seen_store(store_url: str, tmp_path: Path) -> None:
         assert [r["id"] for r in runs] == [run + 1, run]
         assert runs[1]["counts"] == {"new": 1, "duplicate": 0} and runs[1]["portals"] == {"a": {"pages": 3}}
         assert runs[1]["args"]["since"] == 2020 and runs[1]["finished_at"] and runs[0]["finished_at"] is None
+        assert runs[1]["finish_reason"] is None  # the pipeline does not know; the crawl process adds it
+        s.finish_run(run, {"new": 2}, {"a": {"pages": 4}}, reason="interrupted")
+        s.finish_run(run, {"new": 2}, {"a": {"pages": 4}})  # a later write without a reason keeps it
+        assert s.runs(limit=5)[1]["finish_reason"] == "interrupted" and s.runs(limit=5)[1]["counts"] == {"new": 2}
+        with pytest.raises(ValueError, match="not one of finished, interrupted, failed"):
+            s.finish_run(run, {}, {}, reason="shutdown")
 
 
 def _stub_analyse(item: ReportItem) -> ReportItem:

@@ -55,6 +55,10 @@ class SeenInfo:
     http_status: int | None = None
 
 
+# How a crawl run ended (runs.finish_reason): completely, stopped by SIGINT/SIGTERM, or by an error.
+RUN_REASONS = ("finished", "interrupted", "failed")
+
+
 class StoreError(Exception):
     """Bad store URL, unreachable database, or a database newer than this code."""
 
@@ -219,20 +223,26 @@ class Store:
         assert rid is not None
         return rid
 
-    def finish_run(self, run_id: int, counts: dict[str, Any], portals: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, counts: dict[str, Any], portals: dict[str, Any],
+                   reason: str | None = None) -> None:
+        """Record a run's end, counts and per-portal results; `reason` (one of RUN_REASONS) when
+        known. Called again with the reason once the crawl process knows how it ended."""
+        if reason is not None and reason not in RUN_REASONS:
+            raise ValueError(f"run finish reason {reason!r} is not one of {', '.join(RUN_REASONS)}")
         with self._tx():
-            self._q("UPDATE runs SET finished_at = ?, counts = ?, portals = ? WHERE id = ?",
+            self._q("UPDATE runs SET finished_at = ?, counts = ?, portals = ?, "
+                    "finish_reason = COALESCE(?, finish_reason) WHERE id = ?",
                     (utcnow(), json.dumps(counts, ensure_ascii=False, default=str),
-                     json.dumps(portals, ensure_ascii=False, default=str), run_id))
+                     json.dumps(portals, ensure_ascii=False, default=str), reason, run_id))
 
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals FROM runs "
+        rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals, finish_reason FROM runs "
                        "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         out = []
         for r in rows:
             out.append({"id": r[0], "spider": r[1], "args": json.loads(r[2] or "{}"), "started_at": r[3],
                         "finished_at": r[4], "counts": json.loads(r[5]) if r[5] else None,
-                        "portals": json.loads(r[6]) if r[6] else None})
+                        "portals": json.loads(r[6]) if r[6] else None, "finish_reason": r[7]})
         return out
 
     def seen(self, url: str) -> SeenInfo | None:
