@@ -17,6 +17,7 @@ import pytest
 from crawler.cli import main
 from crawler.commands import reparse as reparse_cmd
 from crawler.demo.site import DemoPortal
+from crawler.items import ReportItem
 from crawler.store import open_store
 from tests.test_store import _json_item, _stub_analyse, report_text
 from tests.test_store_support import make_item, pg_url, store_url  # noqa: F401 - fixtures
@@ -96,6 +97,34 @@ def test_missing_bodies_keep_their_reports(store_url: str, tmp_path: Path, worke
         assert {r["agency"]: r for r in s.reports()}["乙局"] == old["乙局"]
 
 
+def _failing_analyse(item: ReportItem) -> ReportItem:
+    """The stand-in parser, crashing on the bodies of one agency (a parser bug, a hostile file)."""
+    if "坏局" in item.body.decode("utf-8") or b"broken" in item.body:
+        raise ValueError("parser crashed on this body")
+    return _stub_analyse(item)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_report_whose_bodies_all_fail_to_parse_is_kept(store_url: str, tmp_path: Path,  # noqa: F811
+                                                         workers: int) -> None:
+    arc = tmp_path / "arc"
+    with open_store(store_url, archive_dir=str(arc)) as s:
+        s.save(_json_item("http://a/1.html", report_text(91, 2023), 2023, "坏局", {"requests.new.total": 1}))
+        s.save(_json_item("http://a/2.html", report_text(92, 2023), 2023, "好局", {"requests.new.total": 2}))
+        # 好局 has a second copy whose body crashes the parser: rebuilt from the first one
+        s.save(_json_item("http://b/2.pdf", "broken " + report_text(92, 2023), 2023, "好局",
+                          {"requests.new.total": 2}))
+        old = {r["agency"]: r for r in s.reports()}
+        counts = s.reparse(_failing_analyse, workers=workers)
+        assert (counts["sources"], counts["missing"], counts["failed"]) == (3, 0, 2)
+        assert (counts["reports_rebuilt"], counts["reports_kept"]) == (1, 1)
+        new = {r["agency"]: r for r in s.reports()}
+        assert new["坏局"] == old["坏局"]  # kept exactly: the crash did not cost its record
+        assert new["好局"]["title"].startswith("重新解析：")
+        notes = sorted(m for (m,) in s._q("SELECT message FROM warnings WHERE message LIKE 'reparse:%'"))
+        assert len(notes) == 2 and "keeps its previous record" in notes[0] + notes[1]
+
+
 def test_command_exit_codes_say_what_happened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
@@ -144,3 +173,5 @@ def test_interrupted_reparse_leaves_the_store_as_it_was(store_url: str, tmp_path
     assert code == 128 + sig, out
     assert "Traceback" not in out and "rolled back" in out
     assert dump(store_url) == before
+    with open_store(store_url, archive_dir=str(arc)) as s:  # and it takes writes again (no id behind)
+        assert s.save(make_item("http://after/1.html", report_text(99, 2023), agency="之后")).status == "new"

@@ -80,7 +80,10 @@ class PostgresStore(Store):
         return f"strpos(COALESCE({column}, ''), ?) > 0"
 
     def _reset_ids(self, table: str) -> None:
-        self._q("SELECT setval(pg_get_serial_sequence(?, 'id'), 1, false)", (table,))
+        # ALTER SEQUENCE … RESTART is rolled back with the transaction; setval() is not, and an
+        # interrupted reparse would leave the sequence behind the table's ids (duplicate keys)
+        seq = self._q("SELECT pg_get_serial_sequence(?, 'id')", (table,)).fetchone()[0]
+        self._q(f"ALTER SEQUENCE {seq} RESTART WITH 1")  # seq: a name PostgreSQL quoted itself
 
     def describe(self) -> str:
         parts = urlsplit(self.conninfo)

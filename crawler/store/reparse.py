@@ -42,6 +42,7 @@ _SOURCE_COLS = ("id, url, body_sha256, portal, file_kind, link_text, referer, ht
 # the derived tables of a report, emptied before it is rebuilt
 _REPORT_CHILDREN = ("lsh", "cells", "checks", "warnings", "report_versions")
 _NOTE = "reparse: "  # prefix of the warnings a reparse writes (replaced by the next one)
+_SAVEPOINT = "zwgk_reparse_pass"
 
 
 class ReparseRefused(StoreError):
@@ -140,62 +141,87 @@ def _fingerprints(store: Store, ids: list[int]) -> dict[str, str]:
 def reparse(store: Store, analyse: Analyse, progress: Progress | None = None, workers: int = 1) -> dict[str, int]:
     """Rebuild the reports from the archive in one transaction; returns the counts (see module doc).
 
-    Source counts: sources, missing, failed (analysis raised: stored unparsed with a warning, as a
-    crawl would), and the dedup outcome of every re-saved source (new, changed, duplicate, unchanged).
-    Report counts: reports_rebuilt, of which reports_identical came out as they were, and
-    reports_kept (no body present, left untouched).
+    Source counts: sources, missing (from the archive), failed (analysis raised), and the dedup
+    outcome of every re-saved source (new, changed, duplicate, unchanged). Report counts:
+    reports_rebuilt, of which reports_identical came out as they were, and reports_kept (left
+    untouched: no body present, or every present body failed to parse).
     """
-    counts = {"sources": 0, "missing": 0, "failed": 0, "new": 0, "changed": 0, "duplicate": 0, "unchanged": 0,
-              "reports_rebuilt": 0, "reports_identical": 0, "reports_kept": 0}
     with store._tx():
         store._lock(0)
         rows = store._q(f"SELECT {_SOURCE_COLS} FROM sources ORDER BY first_fetched_at, id").fetchall()
-        counts["sources"] = len(rows)
-        present = {int(r[0]): _body_present(store.archive, r) for r in rows}
-        if rows and not any(present.values()):
+        unusable = {int(r[0]): f"archive body missing or corrupt: {store.archive.path(_ref(r))}"
+                    for r in rows if not _body_present(store.archive, r)}
+        if rows and len(unusable) == len(rows):
             example = store.archive.path(_ref(rows[0]))
             raise ReparseRefused(
                 f"none of the {len(rows)} archived bodies was found under {store.archive.root} (e.g. {example}): "
                 "nothing was changed; give the archive's directory with --archive-dir")
+        missing = len(unusable)
         by_report: dict[int, list[int]] = {}
         for r in rows:
             if r[12] is not None:
                 by_report.setdefault(int(r[12]), []).append(int(r[0]))
-        all_ids = [int(x[0]) for x in store._q("SELECT id FROM reports ORDER BY id")]
-        kept = {rid for rid in all_ids if not any(present.get(s, False) for s in by_report.get(rid, []))}
-        rebuilt = [rid for rid in all_ids if rid not in kept]
-        before = _fingerprints(store, rebuilt)
-        # which old report each source belonged to: a missing source of a rebuilt report follows it
-        old_report = {int(r[0]): int(r[12]) for r in rows if r[12] is not None and int(r[12]) not in kept}
-
-        resave = [r for r in rows if present[int(r[0])]]
-        missing = [r for r in rows if not present[int(r[0])]]
-        _clear(store, rebuilt, [int(r[0]) for r in resave], [int(r[0]) for r in missing], whole=not kept)
-
-        def items() -> Iterator[tuple[Any, ReportItem]]:
-            for r in resave:
-                yield r, _item(r, store.archive.get(_ref(r)))  # verified a moment ago, in this transaction
-
-        for n, (r, item, error) in enumerate(analysed(items(), analyse, workers), 1):
-            if error is not None:  # one bad body must not stop the rebuild
-                counts["failed"] += 1
-                item.report = None
-                item.warnings.append(f"{_NOTE}analyse failed: {type(error).__name__}: {error}")
-            res = store._save(item, r[2], _ref(r), None, reparse=True)
-            counts[res.status] = counts.get(res.status, 0) + 1
-            if progress:
-                progress(n, len(resave))
-        for r in missing:
-            counts["missing"] += 1
-            store._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)",
-                     (r[0], f"{_NOTE}archive body missing or corrupt: {store.archive.path(_ref(r))}"))
-        _relink_missing(store, missing, old_report, resave)
-        after_ids = [int(x[0]) for x in store._q("SELECT id FROM reports ORDER BY id") if int(x[0]) not in kept]
-        after = _fingerprints(store, after_ids)
-        counts["reports_rebuilt"] = len(after_ids)
-        counts["reports_identical"] = sum(1 for k, fp in after.items() if before.get(k) == fp)
-        counts["reports_kept"] = len(kept)
+        # A report whose every present body fails to parse would vanish: it is kept instead, which is
+        # only known once parsed. So each pass runs under a savepoint; when such reports turn up, the
+        # pass is rolled back and run again with their bodies counted as unusable (parsing is
+        # deterministic, so the second pass finds no new ones; a pass parses everything again, but
+        # only when a parse failed).
+        while True:
+            store._q(f"SAVEPOINT {_SAVEPOINT}")
+            counts, failed = _rebuild(store, rows, unusable, by_report, analyse, progress, workers)
+            vanished = [rid for rid, sids in by_report.items()
+                        if any(s in failed for s in sids) and all(s in failed or s in unusable for s in sids)]
+            if not vanished:
+                break
+            store._q(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            for rid in vanished:
+                for sid in by_report[rid]:
+                    if sid in failed:
+                        unusable[sid] = f"analyse failed ({failed[sid]}); the report keeps its previous record"
+        store._q(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    counts["missing"] = missing
+    counts["failed"] = len(failed) + len(unusable) - missing
     return counts
+
+
+def _rebuild(store: Store, rows: list[Any], unusable: dict[int, str], by_report: dict[int, list[int]],
+             analyse: Analyse, progress: Progress | None, workers: int) -> tuple[dict[str, int], dict[int, str]]:
+    """One pass: clear and re-save; returns the counts and the sources whose analysis failed."""
+    counts = {"sources": len(rows), "missing": 0, "failed": 0, "new": 0, "changed": 0, "duplicate": 0,
+              "unchanged": 0, "reports_rebuilt": 0, "reports_identical": 0, "reports_kept": 0}
+    all_ids = [int(x[0]) for x in store._q("SELECT id FROM reports ORDER BY id")]
+    kept = {rid for rid in all_ids if all(s in unusable for s in by_report.get(rid, []))}
+    rebuilt = [rid for rid in all_ids if rid not in kept]
+    before = _fingerprints(store, rebuilt)
+    # which old report each source belonged to: an unusable source of a rebuilt report follows it
+    old_report = {sid: rid for rid, sids in by_report.items() if rid not in kept for sid in sids}
+    resave = [r for r in rows if int(r[0]) not in unusable]
+    skipped = [r for r in rows if int(r[0]) in unusable]
+    _clear(store, rebuilt, [int(r[0]) for r in resave], [int(r[0]) for r in skipped], whole=not kept)
+
+    def items() -> Iterator[tuple[Any, ReportItem]]:
+        for r in resave:
+            yield r, _item(r, store.archive.get(_ref(r)))  # verified a moment ago, in this transaction
+
+    failed: dict[int, str] = {}
+    for n, (r, item, error) in enumerate(analysed(items(), analyse, workers), 1):
+        if error is not None:  # one bad body must not stop the rebuild
+            failed[int(r[0])] = f"{type(error).__name__}: {error}"
+            item.report = None
+            item.warnings.append(f"{_NOTE}analyse failed: {type(error).__name__}: {error}")
+        res = store._save(item, r[2], _ref(r), None, reparse=True)
+        counts[res.status] = counts.get(res.status, 0) + 1
+        if progress:
+            progress(n, len(resave))
+    for r in skipped:
+        store._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)", (r[0], _NOTE + unusable[int(r[0])]))
+    _relink_missing(store, skipped, old_report, resave)
+    after_ids = [int(x[0]) for x in store._q("SELECT id FROM reports ORDER BY id") if int(x[0]) not in kept]
+    after = _fingerprints(store, after_ids)
+    counts["reports_rebuilt"] = len(after_ids)
+    counts["reports_identical"] = sum(1 for k, fp in after.items() if before.get(k) == fp)
+    counts["reports_kept"] = len(kept)
+    return counts, failed
 
 
 def _clear(store: Store, rebuilt: list[int], resave: list[int], missing: list[int], *, whole: bool) -> None:
@@ -226,10 +252,11 @@ def _clear(store: Store, rebuilt: list[int], resave: list[int], missing: list[in
         store._q(f"DELETE FROM warnings WHERE source_id IN ({marks}) AND message LIKE ?", [*part, _NOTE + "%"])
 
 
-def _relink_missing(store: Store, missing: list[Any], old_report: dict[int, int], resave: list[Any]) -> None:
-    """A source whose body is missing, of a report that was rebuilt from its other sources, is linked
-    to the report those sources now belong to, so no place a report was found is forgotten."""
-    if not missing:
+def _relink_missing(store: Store, skipped: list[Any], old_report: dict[int, int], resave: list[Any]) -> None:
+    """A source whose body is unusable (missing, or failing to parse while its report was kept), of a
+    report that was rebuilt from its other sources, is linked to the report those sources now belong
+    to, so no place a report was found is forgotten."""
+    if not skipped:
         return
     new_of_old: dict[int, int] = {}
     for r in resave:  # fetch order: the first source of the old report decides
@@ -239,10 +266,10 @@ def _relink_missing(store: Store, missing: list[Any], old_report: dict[int, int]
         now = store._q("SELECT report_id FROM sources WHERE id = ?", (r[0],)).fetchone()
         if now is not None and now[0] is not None:
             new_of_old[old] = int(now[0])
-    for r in missing:
+    for r in skipped:
         old = old_report.get(int(r[0]))
         if old is not None and old in new_of_old:
             store._q("UPDATE sources SET report_id = ?, dedup_reason = ? WHERE id = ?",
-                     (new_of_old[old], "reparse: archive body missing; kept with the report its other sources "
-                      "rebuilt", r[0]))
+                     (new_of_old[old], f"{_NOTE}body not usable; kept with the report its other sources rebuilt",
+                      r[0]))
             store._q("UPDATE seen SET report_id = ? WHERE url = ? AND report_id IS NULL", (new_of_old[old], r[1]))
