@@ -14,41 +14,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from typing import Any
 
 from crawler.items import ReportItem
+from crawler.stopsignals import held_while_spawning, ignore_in_worker
 
 logger = logging.getLogger(__name__)
 
 Stage = Callable[[ReportItem], ReportItem]
-
-# Ctrl-C in a terminal reaches the whole foreground process group, workers included, and systemd
-# sends SIGTERM to every process of the service: the crawl process decides how to stop, the workers
-# ignore both and are shut down (or killed, on a forced stop) by it.
-_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
-
-
-@contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """Block SIGINT/SIGTERM in this thread while it may spawn workers. A child inherits the mask, so
-    a signal during its start-up stays pending until _worker_start ignores it (no KeyboardInterrupt
-    traceback from a worker still importing); the crawl process gets it as soon as this block ends."""
-    from multiprocessing import resource_tracker
-
-    # The resource tracker is spawned with the same trick on first use, but it *unblocks* the signals
-    # afterwards, which would unmask the workers spawned right after it: start it first.
-    resource_tracker.ensure_running()
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
 
 def _processes(pool: ProcessPoolExecutor) -> list[Any]:
     # the executor keeps its processes in a private mapping (None once it has shut down)
@@ -56,15 +32,13 @@ def _processes(pool: ProcessPoolExecutor) -> list[Any]:
 
 
 def _worker_start() -> None:
-    """In each worker: ignore the stop signals (see _STOP_SIGNALS); leave when the crawl process is
+    """In each worker: ignore the stop signals (crawler/stopsignals.py); leave when the crawl process is
     gone (a SIGKILLed crawl would otherwise leave its workers waiting forever); then load what every
     parse needs (division codes, extractor)."""
     import threading
     import time
 
-    for sig in _STOP_SIGNALS:
-        signal.signal(sig, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # a pending one is discarded: ignored
+    ignore_in_worker()
     parent = os.getppid()
 
     def watch() -> None:
@@ -114,7 +88,7 @@ class ParsePool:
         return self._executor
 
     def submit(self, fn: Stage, item: ReportItem) -> tuple[Future, ProcessPoolExecutor]:
-        with _stop_signals_held():  # the executor spawns its workers from submit()
+        with held_while_spawning():  # the executor spawns its workers from submit()
             pool = self._pool()
             return pool.submit(fn, item), pool
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive import Archive, ArchiveError
 from crawler.items import ReportItem
+from crawler.stopsignals import held_while_spawning, ignore_in_worker
+from crawler.store.base import StoreError
 
 if TYPE_CHECKING:
     from crawler.store.base import Store
-
-from crawler.store.base import StoreError
 
 Analyse = Callable[[ReportItem], ReportItem]
 Progress = Callable[[int, int], None]
@@ -49,13 +48,6 @@ class ReparseRefused(StoreError):
     """Not one archived body could be read: rebuilding would empty the store, so nothing was changed."""
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes leave Ctrl-C to the parent, which rolls back and shuts them down (no
-    KeyboardInterrupt tracebacks from every worker of the terminal's process group)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
 def analysed(items: Iterable[tuple[Any, ReportItem]], analyse: Analyse, workers: int,
              ) -> Iterator[tuple[Any, ReportItem, BaseException | None]]:
     """(row, item analysed, error) in order: here, or in worker processes with a bounded window."""
@@ -67,8 +59,9 @@ def analysed(items: Iterable[tuple[Any, ReportItem]], analyse: Analyse, workers:
                 yield r, item, exc
         return
     window: deque[tuple[Any, ReportItem, Future[ReportItem]]] = deque()
+    # the workers leave Ctrl-C to this process, which rolls back and stops them
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_interrupts)
+                               initializer=ignore_in_worker)
     try:
         def drain_one() -> tuple[Any, ReportItem, BaseException | None]:
             r, item, fut = window.popleft()
@@ -78,7 +71,8 @@ def analysed(items: Iterable[tuple[Any, ReportItem]], analyse: Analyse, workers:
                 return r, item, exc
 
         for r, item in items:
-            window.append((r, item, pool.submit(analyse, item)))
+            with held_while_spawning():  # the executor starts its workers from submit()
+                window.append((r, item, pool.submit(analyse, item)))
             if len(window) >= _WINDOW_PER_WORKER * workers:
                 yield drain_one()
         while window:
