@@ -17,7 +17,7 @@ HELP = "rebuild every report from the archived bodies with the current extractor
 
 # Exit codes of `zwgk reparse` (documented in README.md); 1 is EXIT_USAGE, 130/143 an interrupt.
 EXIT_REBUILT = 0  # every report rebuilt
-EXIT_KEPT = 2  # done, but some reports were kept as they were (bodies missing) or some sources failed to parse
+EXIT_KEPT = 2  # done, but some reports were kept as they were, or some bodies were missing or failed to parse
 EXIT_REFUSED = 3  # not one archived body found: nothing changed
 
 PROGRESS_EVERY = 100  # sources between progress lines on large stores
@@ -46,8 +46,8 @@ def summary(counts: dict[str, int]) -> str:
     """One line for people: reports first (what a user cares about), then sources."""
     changed = counts["reports_rebuilt"] - counts["reports_identical"]
     return (f"reparse: {counts['reports_rebuilt']} reports rebuilt ({changed} changed, "
-            f"{counts['reports_identical']} identical), {counts['reports_kept']} kept as they were because no "
-            f"archived body of theirs was found; sources: {counts['sources']} read, {counts['missing']} missing "
+            f"{counts['reports_identical']} identical), {counts['reports_kept']} kept as they were (none of "
+            f"their bodies was found in the archive or could be parsed); sources: {counts['sources']} read, {counts['missing']} missing "
             f"from the archive, {counts['failed']} failed to parse, dedup new {counts['new']} changed "
             f"{counts['changed']} duplicate {counts['duplicate']} unchanged {counts['unchanged']}")
 
