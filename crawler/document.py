@@ -29,11 +29,14 @@ class Document:
     text: str = ""  # clean text, Simplified Chinese
     text_original: str = ""  # the text as written when it was converted (Traditional pages)
     tables: list[Grid] = field(default_factory=list)
+    # per table, its merged cells as [row, column, rowspan, colspan] (HTML tables; a grid repeats a
+    # merged cell's text in every position it covers, and only this says which positions those are)
+    table_merges: list[list[list[int]]] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     script: str = "simplified"  # simplified | traditional
     encoding: str = ""
     warnings: list[str] = field(default_factory=list)
-    # how the text was found: container+trafilatura | container | trafilatura | density | plain | ""
+    # how the text was found: container | trafilatura | density | plain | ""
     method: str = ""
 
     def to_dict(self) -> dict[str, Any]:

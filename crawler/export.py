@@ -23,10 +23,16 @@ FORMATS = ("jsonl", "csv", "parquet")
 META_COLUMNS = [
     "report_id", "year", "agency", "agency_raw", "title", "province", "city", "county", "region_code",
     "published", "template", "kind", "version", "url", "portal", "file_kind", "body_sha256", "fetched_at",
-    "n_sources", "source_urls", "n_cells", "checks_total", "checks_failed", "failed_checks", "warnings",
+    "n_sources", "source_urls", "n_cells", "checks_total", "checks_failed", "failed_checks",
+    # completeness of tables 二/三/四 (complete | partial | not_found; empty outside the 2019/2021 templates)
+    "completeness", "active_status", "requests_status", "appeals_status", "cells_expected", "cells_read",
+    "cells_blank", "warnings",
 ]
+# completeness record table -> export column
+_TABLE_COLUMNS = {"二": "active_status", "三": "requests_status", "四": "appeals_status"}
 _META_TYPES = {"report_id": pa.int64(), "year": pa.int64(), "version": pa.int64(), "n_sources": pa.int64(),
-               "n_cells": pa.int64(), "checks_total": pa.int64(), "checks_failed": pa.int64()}
+               "n_cells": pa.int64(), "checks_total": pa.int64(), "checks_failed": pa.int64(),
+               "cells_expected": pa.int64(), "cells_read": pa.int64(), "cells_blank": pa.int64()}
 
 # Printed order of the template (annual-report-format.md), so wide columns read like the tables.
 _SECTION_ORDER = ["active", "requests", "appeals"]
@@ -72,6 +78,11 @@ def wide_row(rec: dict[str, Any], keys: list[str], with_text: bool) -> dict[str,
         "failed_checks": " ".join(c["name"] for c in rec["checks"] if not c["ok"]),
         "warnings": " | ".join(rec["warnings"]),
     }
+    detail = rec.get("completeness_detail") or {}
+    for table, col in _TABLE_COLUMNS.items():
+        row[col] = (detail.get(table) or {}).get("status")
+    for part in ("expected", "read", "blank"):
+        row[f"cells_{part}"] = sum(int(t.get(part) or 0) for t in detail.values()) if detail else None
     for col in META_COLUMNS:
         if col not in row:
             row[col] = rec.get(col)

@@ -40,7 +40,8 @@ def parse_stage(item: ReportItem) -> ReportItem:
                 "raw_text": doc.get("text", ""),
             }
             report = parse_text(
-                doc.get("text", ""), title=doc.get("title", ""), url=item.url, grids=doc.get("tables"), meta=meta
+                doc.get("text", ""), title=doc.get("title", ""), url=item.url, grids=doc.get("tables"), meta=meta,
+                merges=doc.get("table_merges"),
             )
         else:
             report = parse_bytes(

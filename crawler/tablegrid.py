@@ -7,16 +7,21 @@ spanning 22 rows (the 本年度办理结果 block of table 三) is present on ea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lxml import html as lxml_html
 from lxml.etree import _Element
 
 Grid = list[list[str]]
+# A merged cell: (row, column, rowspan, colspan) of a cell spanning more than one position.
+Merge = tuple[int, int, int, int]
 
 _WS = re.compile(r"[\s\u3000\xa0]+")
 # Invisible characters pasted in from Word or WeChat; they would split numbers and labels.
 ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+# Elements that start a new line inside a cell, and footnote-mark elements.
+_BREAKS = frozenset({"br", "p", "div", "li", "tr"})
+_MARKS = frozenset({"sup", "sub"})
 # Real portals write absurd spans (colspan="1000"); cap them so a grid stays small.
 _MAX_SPAN = 60
 
@@ -29,10 +34,24 @@ def _span(cell: _Element, attr: str) -> int:
 
 
 def cell_text(cell: _Element) -> str:
-    """Text of a cell with whitespace folded (words broken by <br> are joined)."""
-    parts = []
-    for t in cell.itertext():
-        parts.append(t)
+    """Text of a cell with whitespace folded. A <br> or block break is a space (digits on two
+    lines are two pieces, not one number; labels lose the space when matched), and digits in
+    <sup>/<sub> are footnote marks, left out so that 12<sup>1</sup> does not read as 121."""
+    parts: list[str] = []
+
+    def walk(el: _Element) -> None:
+        if el is not cell and isinstance(el.tag, str) and el.tag in _MARKS and (el.text_content() or "").strip().isdigit():
+            parts.append(el.tail or "")
+            return
+        if isinstance(el.tag, str) and el.tag in _BREAKS and el is not cell:
+            parts.append(" ")
+        parts.append((el.text or "") if isinstance(el.tag, str) else "")  # not a comment's text
+        for child in el:
+            walk(child)
+        if el is not cell:
+            parts.append(el.tail or "")
+
+    walk(cell)
     return _WS.sub(" ", ZERO_WIDTH.sub("", "".join(parts))).strip()
 
 
@@ -48,7 +67,15 @@ def _own_rows(table: _Element) -> Iterable[_Element]:
 
 def table_grid(table: _Element) -> Grid:
     """Expand one <table> element into a rectangular grid of strings."""
+    return table_cells(table)[0]
+
+
+def table_cells(table: _Element) -> tuple[Grid, list[Merge]]:
+    """The expanded grid of one <table>, and where its merged cells are: a repeated text alone
+    cannot tell a colspan copy from two equal cells, and header and value rows of one table often
+    split their columns differently (上一年项目数量 one column in the header, two in the rows)."""
     grid: dict[tuple[int, int], str] = {}
+    merges: list[Merge] = []
     width = 0
     r = 0
     for tr in _own_rows(table):
@@ -63,12 +90,31 @@ def table_grid(table: _Element) -> Grid:
             for dr in range(rs):
                 for dc in range(cs):
                     grid.setdefault((r + dr, c + dc), text)
+            if rs > 1 or cs > 1:
+                merges.append((r, c, rs, cs))
             c += cs
             width = max(width, c)
         r += 1
     # A rowspan reaching past the last row is clipped there, as browsers do: a table split in
     # two (续表) must not grow phantom rows of its spanning labels.
-    return [[grid.get((i, j), "") for j in range(width)] for i in range(r)]
+    merges = [(i, j, min(rs, r - i), cs) for i, j, rs, cs in merges]
+    return [[grid.get((i, j), "") for j in range(width)] for i in range(r)], merges
+
+
+def uncover(grid: Grid, merges: Iterable[Sequence[int]]) -> list[list[str | None]]:
+    """The grid with the positions a colspan covers (right of a merged cell's first column) set to
+    None, as the PDF and DOCX readers mark them; the first column keeps its text on every row a
+    rowspan covers, so each row still has its label."""
+    out: list[list[str | None]] = [list(row) for row in grid]
+    for i, j, rs, cs in merges:
+        for dr in range(rs):
+            row = out[i + dr] if i + dr < len(out) else None
+            if row is None:
+                break
+            for dc in range(1, cs):
+                if j + dc < len(row):
+                    row[j + dc] = None
+    return out
 
 
 # Public names for the row and span rules (render.py writes table text with the same rules).

@@ -47,6 +47,7 @@ class StorePipeline:
             self.run_id = shared_store(self.crawler).start_run(spider=spider.name, args=args)
         except StoreUnavailable as exc:
             stop_for_store_failure(self.crawler, exc)
+        self.crawler._zwgk_run_id = self.run_id  # the runner adds how the run ended (crawler/runner.py)
 
     def process_item(self, item: ReportItem) -> ReportItem:
         try:

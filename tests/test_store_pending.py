@@ -99,5 +99,8 @@ def test_unfinished_run_is_continued(store_url: str) -> None:
         s.finish_run(b, {"new": 1, "store_failed": 1}, {})
         assert s.unfinished_job_start() == "2026-01-12T02:30:00+00:00"  # stopped by the store
         c = s.start_run("portal", {"job_started": "2026-01-12T02:30:00+00:00"})
-        s.finish_run(c, {"new": 3}, {})
+        s.finish_run(c, {"new": 3}, {}, reason="interrupted")  # Ctrl-C
+        assert s.unfinished_job_start() == "2026-01-12T02:30:00+00:00"
+        d = s.start_run("portal", {"job_started": "2026-01-12T02:30:00+00:00"})
+        s.finish_run(d, {"new": 3}, {}, reason="finished")
         assert s.unfinished_job_start() is None

@@ -7,6 +7,7 @@ import json
 import sys
 
 from crawler.export import FORMATS, export
+from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "export reports as jsonl, csv or parquet (wide: one column per field key)"
@@ -26,10 +27,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, must_exist=True)  # a reading command never creates a store
     except StoreError as exc:
         print(f"zwgk export: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         summary = export(store, args.format, args.output, year=args.year, province=args.province,
                          agency=args.agency, template=args.template, with_text=not args.no_text)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
+from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
-HELP = "corpus statistics: reports by year, province, template; share passing checks"
+HELP = "corpus statistics: reports by year, province, template; share passing checks; the last crawl runs"
+
+LAST_RUNS = 5  # crawl runs shown, newest first
+RUN_COUNTS = ("pages", "new", "changed", "unchanged", "failed", "errors")  # counts shown per run
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -44,12 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if args.redis:
         return run_queue(args)
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, must_exist=True)  # a reading command never creates a store
     except StoreError as exc:
         print(f"zwgk stats: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         st = store.stats()
+        st["runs"] = [{k: r[k] for k in ("id", "started_at", "finished_at", "finish_reason", "counts")}
+                      for r in store.runs(limit=LAST_RUNS)]
         st["pending"] = len(store.pending(given_up=False))
         st["given_up"] = [
             {"url": e.url, "portal": e.portal, "attempts": e.attempts, "last_error": e.last_error,
@@ -68,10 +75,22 @@ def run(args: argparse.Namespace) -> int:
           + (f" ({share:.1%})" if share is not None else ""))
     for name, c in st["cross_year_checks"].items():
         print(f"cross-year: {name}: {c['ok']} of {c['pairs']} agency-year pairs agree")
-    for title, key in (("by year", "by_year"), ("by province", "by_province"), ("by template", "by_template")):
+    tables = st.get("tables") or {}
+    if tables:
+        print("tables (reports of the 2019/2021 templates): complete / partial / not found")
+        for table in ("二", "三", "四"):
+            c = tables.get(table) or {}
+            print(f"  table {table}: {c.get('complete', 0):>6} {c.get('partial', 0):>8} {c.get('not_found', 0):>10}")
+    for title, key in (("by year", "by_year"), ("by province", "by_province"), ("by template", "by_template"),
+                       ("by completeness", "by_completeness")):
         print(f"\n{title}:")
         for k, n in st[key].items():
             print(f"  {k:<20} {n:>8}")
+    print("\nlast runs (newest first):" if st["runs"] else "\nno crawl runs recorded")
+    for r in st["runs"]:
+        c = r["counts"] or {}
+        print(f"  #{r['id']:<5} {r['started_at']}  {r['finished_at'] or '-':<24}  {run_state(r):<12} "
+              + " ".join(f"{k} {c.get(k, 0)}" for k in RUN_COUNTS))
     gone = st["given_up"]
     print(f"\npending: {st['pending']} to retry by the next runs, {len(gone)} given up")
     if gone:
@@ -80,3 +99,11 @@ def run(args: argparse.Namespace) -> int:
         for e in gone:
             print(f"  {e['url']}  [{e['portal']}] {e['attempts']} runs, last: {e['last_error']}")
     return 0
+
+
+def run_state(run: dict[str, Any]) -> str:
+    """How a run ended, also for runs whose reason is not recorded."""
+    if run["finish_reason"]:
+        return str(run["finish_reason"])
+    # no reason: recorded by an older zwgk or by `scrapy crawl`, or a crawl still running or killed
+    return "unknown" if run["finished_at"] else "running/killed"

@@ -18,14 +18,20 @@ from lxml.etree import _Element
 from crawler.decoding import check_text, decode_html
 from crawler.document import Document
 from crawler.extract import metadata as md
-from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_chrome_line, is_hidden
+from crawler.extract.chrome import DROP_TAGS, is_chrome_element, is_hidden
 from crawler.extract.containers import STRONG, pick_regions
 from crawler.extract.convert import detect_script, to_simplified
 from crawler.extract.density import density_pick
 from crawler.extract.header import Header, split_header
 from crawler.extract.render import element_text
-from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
-from crawler.tablegrid import ZERO_WIDTH, Grid, table_grid
+from crawler.extract.textclean import (
+    cell_per_line,
+    clean_lines,
+    is_meta_line,
+    looks_like_prose,
+    strip_residue,
+)
+from crawler.tablegrid import ZERO_WIDTH, Grid, table_cells
 
 __all__ = ["extract_document", "clean_plain_text"]
 
@@ -37,9 +43,6 @@ _SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SENTENCE_MARK = re.compile(r"[。，；！？]")
-_TRAF_MIN_SHARE = 0.7
-# Above this, trafilatura's time grows faster than its value: the container text is used as is.
-_TRAF_MAX_CHARS = 300_000
 _MAX_TABLE_ROWS = 2000
 _SMALL_CONTAINER = 300
 _MAX_TABLES = 200
@@ -152,24 +155,15 @@ def _is_strong(el: _Element) -> bool:
     return bool(tokens & STRONG)
 
 
-def _lost_lines(own: str, traf: str) -> list[str]:
-    """Prose lines of the container that trafilatura's output lacks (chrome lines do not count)."""
-    have = _WS.sub("", traf)
-    lost = []
-    for line in own.split("\n"):
-        key = _WS.sub("", line)
-        if len(key) >= 4 and not key.startswith("|") and key not in have and not is_chrome_line(line):
-            lost.append(line)
-    return lost
-
-
 def _chars(text: str) -> int:
     return len(_WS.sub("", text or ""))
 
 
-def _body_tables(region: _Element, warnings: list[str]) -> list[Grid]:
-    """Data tables of the body; layout tables (holding other tables) are skipped, huge ones cut."""
+def _body_tables(region: _Element, warnings: list[str]) -> tuple[list[Grid], list[list[list[int]]]]:
+    """Data tables of the body and their merged cells; layout tables (holding other tables) are
+    skipped, huge ones cut."""
     grids: list[Grid] = []
+    merges: list[list[list[int]]] = []
     for t in region.iter("table"):
         if next(t.iterdescendants("table"), None) is not None:
             continue
@@ -177,13 +171,14 @@ def _body_tables(region: _Element, warnings: list[str]) -> list[Grid]:
         if rows > _MAX_TABLE_ROWS:
             warnings.append(f"table of {rows} rows: only the first {_MAX_TABLE_ROWS} kept as a grid")
             t = _first_rows(t, _MAX_TABLE_ROWS)
-        g = table_grid(t)
+        g, m = table_cells(t)
         if len(g) >= 2 or (g and len(g[0]) >= 2):
             grids.append(g)
+            merges.append([list(x) for x in m])
         if len(grids) >= _MAX_TABLES:
             warnings.append(f"more than {_MAX_TABLES} tables: the rest not kept as grids")
             break
-    return grids
+    return grids, merges
 
 
 def _first_rows(table: _Element, n: int) -> _Element:
@@ -282,7 +277,8 @@ def _finish_text(doc: Document, raw_text: str) -> None:
     if doc.script == "traditional":
         conv = [to_simplified(x) for x in lines]
         kept = clean_lines(conv)
-        doc.text_original = "\n".join(lines[i].strip() for i, _ in kept)
+        cells = cell_per_line(conv)
+        doc.text_original = "\n".join(strip_residue(lines[i].strip(), cells) for i, _ in kept)
         doc.title = to_simplified(doc.title)
         doc.source = to_simplified(doc.source)
         doc.breadcrumb = [to_simplified(x) for x in doc.breadcrumb]
@@ -389,25 +385,15 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
         if len(regions) > 1:
             doc.warnings.append(f"body split over {len(regions)} containers of the same kind; joined")
             region = _join(regions)
-        doc.tables = _body_tables(region, doc.warnings)
+        doc.tables, doc.table_merges = _body_tables(region, doc.warnings)
         own = element_text(region)
         # 发布时间：… 来源：… inside the container, above the first paragraph
         _fill_from_text_head(doc, _meta_head(own))
         _cut_header(doc, own)  # read before trafilatura, which may drop the lines
-        if _chars(own) > _TRAF_MAX_CHARS:
-            raw = own
-            doc.warnings.append(f"body container of {_chars(own)} characters: trafilatura skipped")
-        else:
-            traf = _trafilatura(_wrap(region), fast=True, warnings=doc.warnings)
-            lost = _lost_lines(own, traf)
-            if not lost and _chars(traf) >= _TRAF_MIN_SHARE * _chars(own):
-                raw = traf
-                doc.method = "container+trafilatura"
-            else:
-                raw = own
-                doc.warnings.append(
-                    f"trafilatura dropped {len(lost)} paragraph(s) of the body container "
-                    f"({_chars(traf)} of {_chars(own)} characters kept); container text used")
+        # The container is the article: our own text of it keeps every paragraph and renders its
+        # tables as rows. trafilatura is not run on it (it cost a third of extract + parse, and
+        # where it differed it dropped paragraphs of the body).
+        raw = own
     else:
         dense = density_pick(body)
         dense_text = element_text(dense) if dense is not None else ""
@@ -415,7 +401,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             _fill_from_text_head(doc, _head_text(dense))
             _fill_from_text_head(doc, _meta_head(dense_text))
             _cut_header(doc, dense_text)
-            doc.tables = _body_tables(dense, doc.warnings)
+            doc.tables, doc.table_merges = _body_tables(dense, doc.warnings)
         # trafilatura's fallback extractors cost seconds on megabyte pages
         traf = _trafilatura(_wrap(body), fast=size > _BIG // 2, warnings=doc.warnings)
         if looks_like_prose(traf) and _chars(traf) >= 0.5 * _chars(dense_text):
@@ -427,7 +413,7 @@ def _extract_tree(doc: Document, root: _Element, url: str, size: int) -> None:
             raw, doc.method = traf, "trafilatura"
         else:
             raw = ""
-            doc.tables = []
+            doc.tables, doc.table_merges = [], []
             doc.warnings.append("no article body in the HTML (navigation or link list only, or a body "
                                 "filled in by script); text left empty")
             if frames:
@@ -461,7 +447,8 @@ def _title_line(lines: list[str]) -> str:
     """
     from crawler.report.detect import is_report_title
 
-    head = [_CJK_GAP.sub("", x.strip().lstrip("#").strip()) for x in lines[:12] if x.strip()]
+    # a title may keep a table's closing pipe (报告 |) when the text was a pipe table
+    head = [_CJK_GAP.sub("", x.strip().lstrip("#").strip().rstrip("| ")) for x in lines[:12] if x.strip()]
     head = [x for x in head if not _NOT_TITLE.search(x) and not _NUMBERED.match(x)]
     for a, b in zip(head, [*head[1:], ""], strict=False):
         if len(a) > 80:
@@ -473,7 +460,7 @@ def _title_line(lines: list[str]) -> str:
     # Otherwise only a first line that a 来源/时间 line follows is a title (as on a saved page).
     raw = [x.strip() for x in lines[:4] if x.strip()]
     if len(raw) >= 2 and is_meta_line(raw[1]) and 4 <= len(raw[0]) <= 60 and not _NOT_TITLE.search(raw[0]):
-        return _CJK_GAP.sub("", raw[0].lstrip("# "))
+        return _CJK_GAP.sub("", raw[0].lstrip("# ").rstrip("| "))
     return ""
 
 

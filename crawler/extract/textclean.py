@@ -22,6 +22,17 @@ _CONTAIN_MAX_LINES = 1500
 # A report section heading ends a link block: 相关链接 never runs into 二、…
 _SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 
+# Markdown and pipe-table residue (a converter's leftovers, not text): lines of only pipes, dashes and
+# colons (||||, |---|---|), empty image links (![]()), and a stray closing pipe after a title.
+_PIPE_ONLY = re.compile(r"^[\s|:\-]*\|[\s|:\-]*$")
+_EMPTY_IMAGE = re.compile(r"!\[\s*\]\(\s*\)")
+_CELL_LINE = re.compile(r"^[^|]*[^|\s][^|]*\s*\|\s*$")  # "本年新收 |": one cell, closed by its pipe
+# Texts with this many one-cell lines are tables flattened one cell per line: there a lone "|" is a
+# blank cell and "label |" a cell, both needed by the table reader, so they are left alone.
+_CELL_PER_LINE_MIN = 5
+# A closing pipe is stripped only from a line of words this long (a title); "0 |" stays a cell.
+_TITLE_CJK_MIN = 8
+
 
 def _key(line: str) -> str:
     return _WS.sub("", line)
@@ -42,12 +53,35 @@ def is_meta_line(line: str) -> bool:
     return len(fields) >= 2 or bool(re.search(r"\d{4}\s*[-年/.]\s*\d{1,2}", s)) or len(s) <= 20
 
 
+def cell_per_line(lines: list[str]) -> bool:
+    """Whether the text holds a table flattened one cell per line ("0 |" lines)."""
+    return sum(1 for ln in lines if _CELL_LINE.match(ln)) >= _CELL_PER_LINE_MIN
+
+
+def strip_residue(line: str, cells: bool = False) -> str:
+    """A line without markdown/pipe residue ("" when it was only residue).
+
+    Real table rows (| 本年新收 | 3 | … |) are kept whole; with cells=True (a text flattened one cell
+    per line) pipe-only lines and closing pipes are structure and are kept too."""
+    s = _EMPTY_IMAGE.sub("", line).strip()
+    if "-" in s and _PIPE_ONLY.match(s) and re.search(r"-{2,}", s):
+        return ""  # a markdown header separator |---|---|
+    if cells:
+        return s
+    if _PIPE_ONLY.match(s):
+        return ""
+    if s.count("|") == 1 and s.endswith("|") and len(_CJK.findall(s)) >= _TITLE_CJK_MIN:
+        return s[:-1].rstrip()  # 三明市2022年…报告 | : a title that kept a table's closing pipe
+    return s
+
+
 def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
     """Indices and cleaned text of the lines worth keeping, in order."""
     kept: list[tuple[int, str]] = []
     in_block = False
+    cells = cell_per_line(lines)
     for i, raw in enumerate(lines):
-        line = strip_glued(raw).rstrip()
+        line = strip_residue(strip_glued(raw).rstrip(), cells)
         s = line.strip()
         if not s:
             continue

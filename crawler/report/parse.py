@@ -8,24 +8,31 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.report import agency as agencies
+from crawler.report import legacy_tables
 from crawler.report import region as regions
 from crawler.report.checks import run_checks
+from crawler.report.completeness import TABLE_SOURCES, assess
 from crawler.report.detect import is_about_reports, is_report_title, title_year
 from crawler.report.pdf import FileText
 from crawler.report.tables import (
+    ACTIVE_ROWS,
     REQUEST_COLUMNS,
     TableResult,
     read_active,
     read_appeals,
     read_requests,
+    request_keys,
     terminated,
 )
 from crawler.report.tokens import Line, lines_from_grid, lines_from_text, segment, unflatten
 from crawler.report.values import Number, norm, parse_cell
+from crawler.tablegrid import uncover
 
 Grid = list[list[str | None]]
 
@@ -44,9 +51,11 @@ class Report:
     template: str = ""  # 2021 | 2019 | legacy
     sections: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, Number] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # key -> table | text
+    sources: dict[str, str] = field(default_factory=dict)  # key -> table | legacy_table | text
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # tables 二/三/四 of the 2019/2021 templates: {status, expected, read, blank, from_text} each
+    completeness: dict[str, dict[str, Any]] = field(default_factory=dict)
     text: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,9 +174,13 @@ def _named_agencies(text: str, idx: regions.DivisionIndex) -> Counter[str]:
 
 
 def normalise_agency(
-    raw: str, contexts: list[str], year: int
+    raw: str, contexts: list[str], year: int, site: Sequence[str] = ()
 ) -> tuple[str, list[str]]:
-    """Full agency name: abbreviations expanded, the place prefix added when the report names it."""
+    """Full agency name: abbreviations expanded, the place prefix added when the report names it,
+    a place alone read as its people's government (三明市 → 三明市人民政府).
+
+    site: the page's site metadata (SiteName, ContentSource, source, breadcrumb), which settles the
+    place of a department written without it (省建设厅) before the text does."""
     warnings: list[str] = []
     idx = regions.division_index(year)
     ctx = [squeeze(c) for c in contexts if c]
@@ -182,6 +195,8 @@ def normalise_agency(
     name, note = regions.correct_place(name, ctx, year)
     if note:
         warnings.append(note)
+    if (government := agencies.government_of(name, idx)) is not None:
+        return government, warnings
     bare = name[0] in _LEVEL and not idx.find_names(name[:4])
     if bare or not idx.find_names(name):
         level = name[0] if bare else ""
@@ -198,42 +213,54 @@ def normalise_agency(
         if counts:
             name = counts.most_common(1)[0][0] + body_full
         elif bare:
-            warnings.append(f"agency {raw!r}: the place it belongs to is not named")
+            # 省建设厅 in a report whose site or text names 浙江省 alone: 浙江省建设厅
+            place, why = agencies.place_for_department(level, [squeeze(c) for c in site if c], ctx, idx)
+            if place is not None:
+                name = place + body_full
+            else:
+                warnings.append(f"agency {raw!r}: the place it belongs to is not known ({why}); kept as written")
     return name, warnings
 
 
 # ---------------------------------------------------------------- sections
 
+# Section keys and the words of their headings, in the order they are tried: the 2019/2021 outline
+# (一 总体情况 … 六 其他需要报告的事项) and the legacy 2008–2018 one (一 概述 … 四 收费及减免 …
+# 五 行政复议、行政诉讼 … 七 需要说明的事项与附表). 收费 and 复议/诉讼 come before 主动公开/依申请
+# because their headings also say 政府信息公开申请.
 _SECTION_KEYS = [
-    ("一", r"总体情况|概述"),
-    ("二", r"主动公开"),
-    ("三", r"收到和处理|依申请公开"),
-    ("四", r"行政复议|行政诉讼"),
-    ("五", r"存在的主要问题|改进情况|主要问题"),
-    ("六", r"其他需要报告|其他事项"),
+    ("overview", r"总体情况|概述|基本情况"),
+    ("fees", r"收费"),
+    ("appeals", r"行政复议|行政诉讼"),
+    ("active", r"主动公开"),
+    ("requests", r"收到和处理|依申请"),
+    ("secrecy", r"保密审查"),
+    ("problems", r"存在的主要问题|改进情况|主要问题|改进措施"),
+    ("other", r"其他需要报告|其他事项|需要说明的事项|需要报告的事项|附表"),
 ]
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s*)?(?:第?[一二三四五六七八九十]{1,2}[、.．]|[一二三四五六七八九十]{1,2}\s|、)\s*(\S.{0,38})$")
-_ROW_LIKE = re.compile(r"本年度?新收|上年度?结转|本年度办理结果|结转下年度|\|")
+# Table rows that look like headings: 一、本年新收…, and the legacy 统计表's 三、行政复议数量
+_ROW_LIKE = re.compile(r"本年度?新收|上年度?结转|本年度办理结果|结转下年度|\||(?:数量|总数|件数|答复数|申请数)$")
 
 
 def find_sections(text: str) -> list[dict[str, str]]:
-    """Headings 一 … 六 (matched loosely by their words) and the text under each."""
+    """Numbered headings of the outline (matched loosely by their words, each key once), with their
+    key and the text under each."""
     lines = text.splitlines()
-    marks: list[tuple[int, str]] = []
+    marks: list[tuple[int, str, str]] = []
     seen: set[str] = set()
     for i, ln in enumerate(lines):
         s = ln.strip()
         if len(s) > 44 or _ROW_LIKE.search(s) or not _HEADING.match(s):
             continue
-        for num, pat in _SECTION_KEYS:
-            if re.search(pat, s) and num not in seen:
-                marks.append((i, _MD.sub("", s)))
-                seen.add(num)
-                break
+        key = next((k for k, pat in _SECTION_KEYS if re.search(pat, s)), None)
+        if key is not None and key not in seen:
+            marks.append((i, key, _MD.sub("", s)))
+            seen.add(key)
     out = []
-    for j, (i, heading) in enumerate(marks):
+    for j, (i, key, heading) in enumerate(marks):
         end = marks[j + 1][0] if j + 1 < len(marks) else len(lines)
-        out.append({"heading": heading, "text": "\n".join(lines[i + 1 : end]).strip()})
+        out.append({"key": key, "heading": heading, "text": "\n".join(lines[i + 1 : end]).strip()})
     return out
 
 
@@ -247,7 +274,12 @@ _H_END = re.compile(r"存在的主要问题|主要问题|改进情况|其他需�
 
 
 def text_regions(text: str) -> dict[str, list[Line]]:
-    """Lines of the text under the headings of tables 二, 三 and 四."""
+    """Lines of the text under the headings of tables 二, 三 and 四.
+
+    A heading's words also stand in the introduction (一、总体情况 often names its parts: a
+    sub-heading "（二）收到和处理政府信息公开申请的情况。", or the opening paragraph broken one
+    phrase per line), so every line that could head a table is a candidate, and the table's region
+    is the candidate's region that holds most of the table's own row labels and numbers."""
     lines = text.splitlines()
     heads: list[tuple[int, str]] = []
     for i, ln in enumerate(lines):
@@ -260,12 +292,16 @@ def text_regions(text: str) -> dict[str, list[Line]]:
             if pat.search(s):
                 heads.append((i, kind))
                 break
-    out: dict[str, list[Line]] = {}
+    best: dict[str, tuple[int, list[Line]]] = {}
     for j, (i, kind) in enumerate(heads):
-        if kind == "end" or kind in out:
+        if kind == "end":
             continue
         end = next((i2 for i2, k2 in heads[j + 1 :] if k2 != kind), len(lines))
-        out[kind] = lines_from_text("\n".join(lines[i + 1 : end]))
+        region = lines_from_text("\n".join(lines[i + 1 : end]))
+        score = _region_score(kind, region)
+        if kind not in best or score > best[kind][0]:
+            best[kind] = (score, region)
+    out = {kind: region for kind, (_, region) in best.items()}
     if "active" not in out:
         # a fragment that starts inside table 二: its 第二十条 items before the first heading
         first = heads[0][0] if heads else len(lines)
@@ -275,6 +311,24 @@ def text_regions(text: str) -> dict[str, list[Line]]:
     if "requests" not in out and "appeals" not in out and "active" not in out:
         out["any"] = lines_from_text(text)
     return out
+
+
+def _region_score(kind: str, region: list[Line]) -> int:
+    """How much of a table a region holds: its numbers, and twice its row labels (the template's)."""
+    numbers = sum(1 for line in region for c in line if c.kind == "num")
+    labels = 0
+    for line in region:
+        for c in line:
+            if c.kind != "text":
+                continue
+            lab = norm(c.raw)
+            if kind == "requests" and request_keys(lab, False):
+                labels += 1
+            elif kind == "active" and any(p.search(lab) for _, p in ACTIVE_ROWS):
+                labels += 1
+            elif kind == "appeals" and re.search(r"结果维持|结果纠正|尚未审结|复议后起诉|直接起诉", lab):
+                labels += 1
+    return numbers + 2 * labels
 
 
 # ---------------------------------------------------------------- prose fallback
@@ -303,15 +357,21 @@ _PROSE_ZERO = [
 
 def prose_values(text: str) -> dict[str, Number]:
     """Key figures written in sentences, for reports without tables (values from the text)."""
+    return {key: value for key, (value, _) in prose_evidence(text).items()}
+
+
+def prose_evidence(text: str) -> dict[str, tuple[Number, str]]:
+    """prose_values with the words each figure was read from (to quote them in warnings)."""
     t = squeeze(text)
-    found: dict[str, set[int]] = {}
+    found: dict[str, dict[int, str]] = {}
     for key, pat in _PROSE:
-        found.setdefault(key, set()).update(int(m.group(1)) for m in pat.finditer(t))
+        for m in pat.finditer(t):
+            found.setdefault(key, {}).setdefault(int(m.group(1)), m.group(0))
     for key, pat in _PROSE_ZERO:
-        if pat.search(t):
-            found.setdefault(key, set()).add(0)
+        if m := pat.search(t):
+            found.setdefault(key, {}).setdefault(0, m.group(0))
     # two different figures for one key (a breakdown, another year): not read
-    return {key: vals.pop() for key, vals in found.items() if len(vals) == 1}
+    return {key: next(iter(vals.items())) for key, vals in found.items() if len(vals) == 1}
 
 
 # ---------------------------------------------------------------- main entry
@@ -370,8 +430,9 @@ def _has_digit(row: list[str | None]) -> bool:
 
 def _read_tables(
     text: str, grids: list[Grid], template: str
-) -> tuple[dict[str, Number], list[str]]:
-    """Values of tables 二/三/四: from grids when grids carry the table, else from the text."""
+) -> tuple[dict[str, Number], list[str], set[str], set[str]]:
+    """Values of tables 二/三/四: from grids when grids carry the table, else from the text; also
+    the keys whose cells were found blank, and those read from digits joined across a line break."""
     grids = join_continued(grids)
     warnings: list[str] = []
     by_table: dict[str, list[TableResult]] = {"active": [], "requests": [], "appeals": []}
@@ -404,12 +465,14 @@ def _read_tables(
     text_results: dict[str, TableResult] = {}
     for kind, rows in regions_.items():
         if kind in ("requests", "any"):
-            text_results["requests"] = read_requests(rows, closed)
+            text_results["requests"] = read_requests(rows, closed, join_digits=True)
         if kind in ("active", "any"):
             text_results["active"] = read_active(rows, template, closed)
         if kind in ("appeals",):
-            text_results["appeals"] = read_appeals(rows, closed)
+            text_results["appeals"] = read_appeals(rows, closed, join_digits=True)
     values: dict[str, Number] = {}
+    blank: set[str] = set()
+    joined: set[str] = set()
     for kind, results in by_table.items():
         # a grid speaks for a table when some of its rows carry that table's labels
         chosen = [r for r in results if r.values or len(r.rows_found) >= 3]
@@ -422,26 +485,9 @@ def _read_tables(
                     continue
                 values.setdefault(k, v)
             warnings.extend(r.warnings)
-    return values, warnings
-
-
-def _missing_rows(tables: dict[str, Number], sources: dict[str, str], template: str) -> list[str]:
-    """Say which rows of a table that was read have no value at all (blank, or not readable)."""
-    from crawler.report.checks import OTHER_2021, OUTCOME_ROWS
-
-    read = {k for k, src in sources.items() if src == "table"}
-    out: list[str] = []
-    if any(k.startswith("requests.") for k in read):
-        others = ["other.all"] if template == "2019" else list(OTHER_2021)
-        if any(k.startswith("requests.other.all.") for k in read):
-            others = ["other.all"]
-        rows = ["new", "carried_over", *OUTCOME_ROWS, *others, "total", "carried_forward"]
-        missing = [r for r in rows if not any(k.startswith(f"requests.{r}.") for k in read)]
-        if missing:
-            out.append(f"table 三: no value for rows {', '.join(missing)} (blank in the report, or not readable)")
-        if not any(k.startswith("appeals.") for k in read):
-            out.append("table 四: no appeals value was read")
-    return out
+            blank |= r.blank
+            joined |= r.joined
+    return values, warnings, blank, joined
 
 
 def request_header(grid: Grid) -> tuple[int, int] | None:
@@ -486,8 +532,9 @@ def parse_text(
     *,
     title: str = "",
     url: str = "",
-    grids: list[list[list[str]]] | None = None,
+    grids: list[Grid] | None = None,
     meta: dict | None = None,
+    merges: list[list[list[int]]] | None = None,
 ) -> Report:
     """Text (+ table grids, + page meta) to a Report.
 
@@ -499,7 +546,9 @@ def parse_text(
         if meta.get(k):
             site.setdefault(k, meta[k])  # page meta tags passed flat
     raw_text = meta.get("raw_text") or text
-    grids = [g for g in (grids or []) if g]
+    grids = [uncover(g, m) if m else g for g, m in zip(grids or [], merges or [], strict=False)] + list(
+        (grids or [])[len(merges or []):])
+    grids = [g for g in grids if g]
     text, raw_text, grids, converted = _simplified(text, raw_text, grids)
     rep = Report(text=text)
     rep.warnings.extend(meta.get("warnings") or [])
@@ -525,11 +574,17 @@ def parse_text(
 
     rep.template = find_template(text + "\n" + "\n".join("".join(c or "" for c in r) for g in grids for r in g),
                                  rep.year, has_tables)
-    values, warns = _read_tables(text, grids, rep.template)
+    values, warns, blank, joined = _read_tables(text, grids, rep.template)
     rep.warnings.extend(warns)
+    if rep.template in ("legacy", ""):  # a 2008–2018 统计表 appendix: its figures win over the prose
+        legacy = legacy_tables.read(text, grids)
+        rep.warnings.extend(legacy.warnings + legacy_tables.prefer_table(legacy, prose_evidence(text)))
+        rep.tables.update(legacy.values)
+        rep.sources.update(dict.fromkeys(legacy.values, legacy_tables.SOURCE))
+        values = {k: v for k, v in values.items() if k not in legacy.values}
     for k in sorted(values):
         rep.tables[k] = values[k]
-        rep.sources[k] = "table"
+        rep.sources[k] = "joined" if k in joined else "table"
     # A table that gave nothing (image-only, or no table at all): its key figures from the prose.
     families = [f for f in ("requests.", "appeals.") if not any(k.startswith(f) for k in rep.tables)]
     if families:
@@ -537,16 +592,13 @@ def parse_text(
         for k, v in prose.items():
             rep.tables[k] = v
             rep.sources[k] = "text"
-        if prose and not any(src == "table" for src in rep.sources.values()):
+        if prose and not any(src in TABLE_SOURCES for src in rep.sources.values()):
             rep.warnings.append("no table found; key figures were taken from the prose (sources: text)")
         elif prose:
             rep.warnings.append(f"no table values for {', '.join(sorted({k.split('.')[0] for k in prose}))}; "
                                 "key figures were taken from the prose (sources: text)")
         elif rep.sections and not rep.tables:
             rep.warnings.append("no table and no key figure could be read")
-    for w in _missing_rows(rep.tables, rep.sources, rep.template):
-        if not (w.startswith("table 四") and any(x.startswith("table 四") for x in rep.warnings)):
-            rep.warnings.append(w)
     rep.checks = run_checks(rep.tables)
 
     contexts = [
@@ -559,7 +611,7 @@ def parse_text(
     ]
     year_for_names = rep.year or regions.LATEST_YEAR
     rep.agency_raw = _raw_agency(rep.title, raw_text)
-    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names)
+    rep.agency, warns = normalise_agency(rep.agency_raw, contexts, year_for_names, site=contexts[1:5])
     rep.agency_raw = rep.agency_raw or rep.agency  # found written in full in the text
     rep.warnings.extend(warns)
     site_code = str(site.get("SiteIDCode", "") or "")
@@ -570,12 +622,14 @@ def parse_text(
     rep.is_report = bool(
         is_report_title(rep.title)
         or not is_about_reports(heading) and (
-            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) == "table")
+            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) in TABLE_SOURCES)
             or (len(rep.sections) >= 4 and re.search(r"政府信息公开|政务公开", text[:2000]) is not None)
         )
     )
     if not rep.is_report:
         rep.template = ""
+    rep.completeness, warns = assess(rep.template, rep.tables, rep.sources, blank)
+    rep.warnings.extend(warns)
     return rep
 
 
@@ -663,7 +717,8 @@ def _html(body: bytes, url: str, headers: dict | None) -> Report:
             "warnings": list(doc.warnings),
             "raw_text": doc.text,
         }
-        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
+        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta,
+                          merges=doc.table_merges)
     # fallback until the extractor lands: whole-page text and every table
     from lxml import html as lxml_html
 

@@ -8,11 +8,12 @@ columns; otherwise the row is reported and left out — never shifted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crawler.report.tokens import Row
-from crawler.report.values import Cell, Number, norm, to_number
+from crawler.report.values import MONEY_UNITS, Cell, Number, norm, to_number
 
 REQUEST_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal", "other_org", "total")
 APPEAL_GROUPS = ("review", "suit_direct", "suit_after_review")
@@ -83,6 +84,24 @@ ACTIVE_LAYOUT = {
         "procurement": ("count", "amount_yuan"),
     },
 }
+# Table 二's column headers, as the template prints them, to the column each names. A table that
+# prints fewer columns than the template (2019 items (五)/(六) as "2019年项目数量 / 处理决定数量")
+# is read by its own header: a column the template does not have is not read.
+ACTIVE_COLUMN_LABELS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"上一?年度?项目数"), "previous"),
+    (re.compile(r"增/?减|增减|变化"), "change"),
+    (re.compile(r"处理决定"), "decisions"),
+    (re.compile(r"新制作"), "made"),
+    (re.compile(r"新公开"), "published"),
+    (re.compile(r"对外公开总"), "total"),
+    (re.compile(r"制发"), "issued"),
+    (re.compile(r"废止"), "repealed"),
+    (re.compile(r"现行有效"), "in_force"),
+    (re.compile(r"采购项目数"), "count"),
+    (re.compile(r"采购总金额|收费金额"), "amount_yuan"),
+]
+_COLUMN_HEAD = re.compile(r"数量|件数|金额|增/?减|增减")
+_CELL_GAP = re.compile(r"\s{2,}|\t")
 _HINT_2021 = re.compile(r"制发|现行有效|废止|收费金额")
 _HINT_2019 = re.compile(r"新制作|本年新|新公开|对外公开总|上一年|增/减|增减|采购项目")
 _ITEM = re.compile(r"第二十条")
@@ -94,9 +113,23 @@ class TableResult:
     values: dict[str, Number] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rows_found: set[str] = field(default_factory=set)
+    blank: set[str] = field(default_factory=set)  # keys placed in their row and column, but empty
+    joined: set[str] = field(default_factory=set)  # keys whose digits were broken over two lines
 
     def put(self, key: str, cell: Cell, scale: Decimal = Decimal(1)) -> None:
+        if cell.note:
+            self.warnings.append(f"{key}: {cell.note}; not read")
+            return
+        if cell.kind == "absent":
+            self.blank.add(key)
+            return
         if cell.kind != "num" or cell.value is None:
+            return
+        money = key.endswith("_yuan")
+        if cell.unit and (cell.unit in MONEY_UNITS) != money and cell.unit != "%":
+            # 129323元 in a count column, 11批 in an amount column: the cell belongs elsewhere
+            self.warnings.append(f"{key}: the cell {cell.raw.strip()!r} carries the unit {cell.unit}, "
+                                 f"which is not {'an amount' if money else 'a count'}; not read")
             return
         v = to_number(cell.value * scale)
         old = self.values.get(key)
@@ -118,14 +151,19 @@ def terminated(rows: list[Row]) -> bool:
     return ending_blank >= 0.6 * len(with_numbers)
 
 
-def fit(values: list[Cell], n: int, closed: bool = False) -> list[Cell] | None:
+def fit(values: list[Cell], n: int, closed: bool = False,
+        confirm: Callable[[list[Cell]], bool] | None = None) -> list[Cell] | None:
     """The n cells of a row, or None when they cannot be placed without guessing.
 
     Trailing blanks beyond n are row terminators or padding (with `closed`, the last blank always
-    is); a cell repeated by a column span fills a one-column row."""
+    is); a cell repeated by a column span fills a one-column row. Dropping padding is a guess
+    when a blank cell of the row and a stray number can look the same (a number broken over two
+    lines beside a blank cell), so where the template has arithmetic for the row (`confirm`), a
+    row that needed padding dropped is read only when its arithmetic holds."""
     vals = list(values)
     if closed and vals and vals[-1].kind == "absent":
         vals.pop()
+    given = len(vals)
     while len(vals) > n and vals[-1].kind == "absent":
         vals.pop()
     if len(vals) > n:
@@ -133,6 +171,8 @@ def fit(values: list[Cell], n: int, closed: bool = False) -> list[Cell] | None:
         if len(vals) - lead >= n:
             vals = vals[lead:]  # header padding before the first number, all of it or none
     if len(vals) == n:
+        if confirm is not None and given != n and not confirm(vals):
+            return None
         return vals
     if len(vals) > n and n == 1 and len({norm(c.raw) for c in vals if c.kind == "num"}) == 1:
         return [next(c for c in vals if c.kind == "num")]
@@ -141,6 +181,41 @@ def fit(values: list[Cell], n: int, closed: bool = False) -> list[Cell] | None:
     ) and len(vals) == 2 * n:
         return [vals[i] for i in range(0, len(vals), 2)]  # every cell doubled by colspan=2
     return None
+
+
+def join_split(values: list[Cell], n: int, ok: Callable[[list[Cell]], bool]) -> tuple[list[Cell], int] | None:
+    """A row of flattened text one number too long because one number broke over two lines
+    (162 as 1 / 62): the n cells with that number joined again, and its index — only when exactly
+    one join of two neighbouring plain-digit pieces gives a row the template's arithmetic (`ok`)
+    confirms. Grid cells are never joined: only text has lines that break inside a cell."""
+    vals = list(values)
+    while vals and vals[-1].kind == "absent":
+        vals.pop()
+    if len(vals) != n + 1 or any(c.kind != "num" or c.note for c in vals):
+        return None
+    found: list[tuple[list[Cell], int]] = []
+    for i in range(n):
+        a, b = norm(vals[i].raw), norm(vals[i + 1].raw)
+        if not (a.isdigit() and b.isdigit()) or a.startswith("0"):
+            continue  # signs, units and a leading 0 are not pieces of one count
+        joined = Cell("num", vals[i].raw.strip() + vals[i + 1].raw.strip(), Decimal(a + b))
+        cand = [*vals[:i], joined, *vals[i + 2 :]]
+        if ok(cand):
+            found.append((cand, i))
+    return found[0] if len(found) == 1 else None
+
+
+def _row_total_ok(cells: list[Cell]) -> bool:
+    """Table 三: the 总计 column is the six applicant columns added up (blank ones as 0; a blank
+    总计 confirms nothing)."""
+    return cells[-1].value is not None and sum(c.value or 0 for c in cells[:-1]) == cells[-1].value
+
+
+def _appeal_totals_ok(cells: list[Cell]) -> bool:
+    """Table 四: in each group, 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
+    w = len(APPEAL_COLUMNS)
+    return all(sum(c.value or 0 for c in cells[g * w : g * w + w - 1]) == cells[g * w + w - 1].value
+               for g in range(len(APPEAL_GROUPS)))
 
 
 def _label(texts: list[str]) -> str:
@@ -286,8 +361,9 @@ class _Pending:
     warning: str
 
 
-def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
-    """Table 三: 收到和处理政府信息公开申请情况."""
+def read_requests(rows: list[Row], closed: bool = False, join_digits: bool = False) -> TableResult:
+    """Table 三: 收到和处理政府信息公开申请情况. join_digits: the rows come from flattened text, where
+    a number may break over two lines (see `join_split`)."""
     res = TableResult()
     group_other = False
     last_key = ""
@@ -361,10 +437,17 @@ def read_requests(rows: list[Row], closed: bool = False) -> TableResult:
             continue
         key, row = item
         if row.nonblank == 0:
-            if key != "total":
+            if key != "total":  # a bare 总计 without numbers is the column header
                 res.rows_found.add(key)
+                if row.values:  # the row's cells are there, all empty: not reported
+                    res.blank.update(f"requests.{key}.{col}" for col in REQUEST_COLUMNS)
             continue
-        vals = fit(row.values, len(REQUEST_COLUMNS), closed)
+        vals = fit(row.values, len(REQUEST_COLUMNS), closed, confirm=_row_total_ok)
+        if vals is None and join_digits and (split := join_split(row.values, len(REQUEST_COLUMNS), _row_total_ok)):
+            vals, at = split
+            res.joined.add(f"requests.{key}.{REQUEST_COLUMNS[at]}")
+            res.warnings.append(f"table 三 row requests.{key}: {vals[at].raw} was broken over two lines and is read "
+                                f"joined ({vals[at].value}): the row's 总计 confirms it (marked joined)")
         if vals is None:
             res.warnings.append(
                 f"table 三 row requests.{key}: {len(row.values)} cells ({row.nonblank} numbers) for "
@@ -422,12 +505,24 @@ def _appeal_group(text: str) -> str | None:
     return None
 
 
-def read_appeals(rows: list[Row], closed: bool = False) -> TableResult:
+def read_appeals(rows: list[Row], closed: bool = False, join_digits: bool = False) -> TableResult:
     """Table 四: 15 numbers in the order review×5, suit_direct×5, suit_after_review×5, on one
-    row or on three labelled rows of five."""
+    row or on three labelled rows of five. join_digits: flattened text, where one number may break
+    over two lines; joined only when the three groups' totals confirm it."""
     res = TableResult()
     n_all = len(APPEAL_GROUPS) * len(APPEAL_COLUMNS)
     runs = [r for r in rows if r.nonblank]
+    if join_digits:
+        pieces = [c for r in runs for c in r.values[next(k for k, c in enumerate(r.values) if c.kind == "num"):]]
+        if sum(1 for c in pieces if c.kind == "num") == n_all + 1 and (split := join_split(pieces, n_all, _appeal_totals_ok)):
+            vals, at = split
+            for k, cell in enumerate(vals):
+                res.put(f"appeals.{APPEAL_GROUPS[k // 5]}.{APPEAL_COLUMNS[k % 5]}", cell)
+            key = f"appeals.{APPEAL_GROUPS[at // 5]}.{APPEAL_COLUMNS[at % 5]}"
+            res.joined.add(key)
+            res.warnings.append(f"table 四 {key}: {vals[at].raw} was broken over two lines and is read joined "
+                                f"({vals[at].value}): the groups' totals confirm it (marked joined)")
+            return res
     for i, r in enumerate(runs):
         # blanks before the first number close the header rows (the run has no label of its own)
         lead = next(k for k, c in enumerate(r.values) if c.kind == "num")
@@ -484,9 +579,21 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
     res = TableResult()
     hint = ""
     unit = ""  # money unit named by the latest header: 万元, 元, 亿元 or not named
+    header: list[str | None] = []  # the latest header row's columns (None: not a template column)
+    header_labels: list[str] = []
     for row in rows:
         texts = [t for t in row.texts if norm(t)]
         head = [norm(t) for t in texts]
+        own = {norm(t) for t in row.own}
+        # header cells; PDF layout text keeps a header row as one line with wide gaps between cells
+        columns = [norm(piece) for t in texts if norm(t) not in own
+                   for piece in _CELL_GAP.split(t) if _COLUMN_HEAD.search(norm(piece))]
+        if columns:
+            header, header_labels = [], []
+            for h in columns:  # a piece may still hold several headers (single spaces between them)
+                named = sorted((m.start(), c) for p, c in ACTIVE_COLUMN_LABELS for m in p.finditer(h))
+                header += [c for _, c in named] or [None]
+                header_labels += [h] * max(1, len(named))
         for h in head:
             if _ITEM.search(h):
                 hint, unit = "", ""
@@ -504,6 +611,9 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
         if name is None or row.nonblank == 0:
             if name:
                 res.rows_found.add(name)
+                cols = ACTIVE_LAYOUT.get(hint or template, {}).get(name, ())
+                if row.values and not any(c.note for c in row.values):  # cells there, all empty
+                    res.blank.update(f"active.{name}.{col}" for col in cols)
             continue
         layout_name = hint or template
         if layout_name not in ACTIVE_LAYOUT:
@@ -514,6 +624,19 @@ def read_active(rows: list[Row], template: str, closed: bool = False) -> TableRe
             other = ACTIVE_LAYOUT["2019" if layout_name == "2021" else "2021"].get(name)
             if not hint and other and (v2 := fit(row.values, len(other), closed)) is not None:
                 cols, vals = other, v2
+        layout = ACTIVE_LAYOUT[layout_name].get(name) or ()
+        narrower = bool(header) and (None in header or len(header) < len(layout))
+        if ((cols is None or vals is None) and narrower and not re.search(r"\d", "".join(row.own))
+                and (by_head := fit(row.values, len(header), closed))):
+            # the table prints other columns than the template: each cell under its own header
+            res.rows_found.add(name)
+            skipped = [i for i, c in enumerate(header) if c not in layout]
+            if skipped:
+                res.warnings.append(
+                    f"table 二 row {name}: {len(skipped)} of its {len(header)} columns are not template columns "
+                    f"({', '.join(header_labels[i] for i in skipped)}); not read")
+            cols = tuple(c for c in header if c in layout)
+            vals = [cell for c, cell in zip(header, by_head, strict=True) if c in layout]
         if cols is None or vals is None:
             res.warnings.append(
                 f"table 二 row {name}: {len(row.values)} cells ({row.nonblank} numbers) do not fit its columns; not read"

@@ -75,12 +75,13 @@ def lines_from_grid(grid: Sequence[Sequence[str | None]], value_start: int | Non
     spans: set[int] = set()  # colspans of the latest header row, learnt from its repeated cells
     for i, row in enumerate(grid):
         if value_start is not None and i > header_row and len(row) >= value_start + n_values:
+            start = value_start - _shift(row, value_start, n_values)
             label: list[Cell] = []
-            for raw in row[:value_start]:
+            for raw in row[:start]:
                 c = parse_cell(raw or "")
                 if c.kind == "text" and not (label and label[-1].raw == c.raw):
                     label.append(c)
-            values = [parse_cell(raw or "") for raw in row[value_start : value_start + n_values]]
+            values = [parse_cell(raw or "") for raw in row[start : start + n_values]]
             # a label cell that reads as a number (a row numbered 1) is still a label here
             out.append(label + values)
             continue
@@ -102,6 +103,29 @@ def lines_from_grid(grid: Sequence[Sequence[str | None]], value_start: int | Non
             cells.append(c)
         out.append(_finish(cells))
     return out
+
+
+def _shift(row: Sequence[str | None], value_start: int, n_values: int) -> int:
+    """How many columns a row's numbers stand left (positive) or right (negative) of the header's
+    value columns. A row that lost a cell, or that a rowspan cut from a broken paste pushes over,
+    has numbers in the label area and blanks at its end, or label text at the start of the value
+    area and numbers past its end. Its numbers are read where they are: reading the header's
+    positions would shift every value into a neighbouring column."""
+    kinds: list[str] = []
+    for raw in row:  # a covered position (None) is part of the merged cell left of it
+        kinds.append(kinds[-1] if raw is None and kinds else parse_cell(raw or "").kind)
+    tail = kinds[value_start : value_start + n_values]
+    blank_end = len(tail) - len("".join(k[0] for k in tail).rstrip("a"))
+    k = 0
+    while k < blank_end and value_start - k - 1 >= 0 and kinds[value_start - k - 1] == "num":
+        k += 1
+    if k:
+        return k
+    text_start = len("".join(k[0] for k in tail)) - len("".join(k[0] for k in tail).lstrip("t"))
+    after = kinds[value_start + n_values : value_start + n_values + text_start]
+    if text_start and len(after) == text_start and all(x == "num" for x in after):
+        return -text_start
+    return 0
 
 
 def _header_spans(row: Sequence[str | None]) -> set[int]:

@@ -17,11 +17,20 @@ _ABSENT = re.compile(r"^[-－—–―─_/／\\]*$")
 _ZERO_WORDS = {"无", "没有", "零", "〇", "暂无"}
 # "Not applicable" is not a zero: the agency reports nothing for the cell, so the key is left out.
 _NOT_APPLICABLE = {"不适用", "无此项", "不涉及", "无此类", "未涉及"}
+# Units a cell may carry after its number: money (converted by the reader) and counts.
+MONEY_UNITS = ("亿元", "万元", "元")
+COUNT_UNITS = ("人次", "件", "个", "项", "次", "条", "家", "宗", "批", "份", "起", "人", "户", "例", "台", "场")
 _NUM = re.compile(
     r"^(?P<sign>[+\-]|增加|减少|增|减|下降|上升|新增)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
-    r"(?P<unit>万元|元|亿元|件|个|项|次|条|人次|家|宗|%)?$"
+    rf"(?P<unit>{'|'.join(MONEY_UNITS + COUNT_UNITS)}|%)?$"
 )
+# A count or an amount in yuan has at most this many digits (10^15 yuan is far beyond any budget);
+# a longer digit string is a glued or garbled cell, never a value.
+MAX_DIGITS = 15
+# Two digit groups with a space between them in one cell: two numbers, or one number broken
+# by a line or a footnote; which cannot be known, so it is not read.
+_SPLIT_DIGITS = re.compile(r"\d[ \t\u3000\xa0]+\d")  # a PDF cell's newline is a wrap: one number
 
 
 def norm(text: str) -> str:
@@ -38,6 +47,7 @@ class Cell:
     raw: str
     value: Decimal | None = None
     unit: str = ""
+    note: str = ""  # why a cell that holds digits is not read (kind 'absent')
 
     @property
     def is_value(self) -> bool:
@@ -49,6 +59,8 @@ def parse_cell(raw: str) -> Cell:
     t = norm(raw)
     if not t or _ABSENT.match(t) or t in _NOT_APPLICABLE:
         return Cell("absent", raw)
+    if _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", raw or "")) and _NUM.match(t):
+        return Cell("absent", raw, note=f"digits separated by a space or line break in one cell ({raw.strip()!r})")
     if t in _ZERO_WORDS:
         return Cell("num", raw, Decimal(0))
     m = _NUM.match(t)
@@ -58,6 +70,9 @@ def parse_cell(raw: str) -> Cell:
         v = Decimal(m.group("num").replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
         return Cell("text", raw)
+    digits = len(m.group("num").replace(",", "").split(".")[0].lstrip("0"))
+    if digits > MAX_DIGITS:
+        return Cell("absent", raw[:40], note=f"a number of {digits} digits is not a count or an amount")
     sign = m.group("sign") or ""
     if sign in ("-", "减少", "减", "下降"):
         v = -v

@@ -177,6 +177,12 @@ _V4 = [
     "CREATE INDEX reports_logical_key ON reports (logical_key)",
 ]
 
+_V7 = [
+    # how a crawl ended: finished | interrupted (SIGINT/SIGTERM) | failed; NULL for runs recorded
+    # before this version, or for a crawl still running (or killed with SIGKILL)
+    "ALTER TABLE runs ADD COLUMN finish_reason TEXT",
+]
+
 
 def _backfill_logical(store: Any) -> None:
     from crawler.dedup import region_key
@@ -185,6 +191,29 @@ def _backfill_logical(store: Any) -> None:
     for rid, dkey, code in rows:
         store._q("UPDATE reports SET logical_key = ?, region_key = ? WHERE id = ?",
                  ("|".join(dkey.split("|")[:3]), region_key(code), rid))
+
+
+_V5 = [
+    # how much of tables 二/三/四 each report gave (crawler.report.completeness): one word to filter
+    # on (complete | partial | not_found; NULL outside the 2019/2021 templates) and the record as JSON
+    "ALTER TABLE reports ADD COLUMN completeness TEXT",
+    "ALTER TABLE reports ADD COLUMN completeness_detail TEXT",
+    "CREATE INDEX reports_completeness ON reports (completeness)",
+]
+
+
+def _backfill_completeness(store: Any) -> None:
+    """Reports parsed by a version that already kept the record in `data` get the columns filled;
+    older ones stay NULL until `zwgk reparse` reads them again."""
+    import json
+
+    from crawler.report.completeness import summary
+
+    for rid, data in store._q("SELECT id, data FROM reports WHERE data IS NOT NULL").fetchall():
+        record = (json.loads(data) or {}).get("completeness") or {}
+        if record:
+            store._q("UPDATE reports SET completeness = ?, completeness_detail = ? WHERE id = ?",
+                     (summary(record), json.dumps(record, ensure_ascii=False), rid))
 
 
 _V6 = [
@@ -212,7 +241,9 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
     Migration(3, "schema_meta; views are recreated when their definitions change", _V3),
     Migration(4, "logical key and region key columns (same agency name in two regions)", _V4, _backfill_logical),
+    Migration(5, "completeness of tables 二/三/四 per report", _V5, _backfill_completeness),
     Migration(6, "pending: failed fetches and stores, retried by later runs", _V6),
+    Migration(7, "runs.finish_reason: finished, interrupted or failed", _V7),
 ]
 LATEST = MIGRATIONS[-1].version
 
@@ -249,7 +280,8 @@ def views() -> list[str]:
                r.published, r.template, r.url, r.fetched_at, r.body_sha256, r.version,
                (SELECT COUNT(*) FROM sources s WHERE s.report_id = r.id) AS n_sources,
                r.n_cells, r.checks_total, r.checks_failed,
-               CASE WHEN r.checks_failed = 0 THEN 1 ELSE 0 END AS checks_pass
+               CASE WHEN r.checks_failed = 0 THEN 1 ELSE 0 END AS checks_pass,
+               r.completeness
         FROM reports r""",
         """CREATE VIEW report_sources AS
         SELECT s.report_id, r.year, r.agency, r.title, s.url, s.portal, s.file_kind, s.http_status,
