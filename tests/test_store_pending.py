@@ -56,8 +56,8 @@ def test_attempts_count_runs_and_backoff_delays_the_next_try(store_url: str) -> 
         assert s.pending_counts() == {"x": {"pending": 0, "given_up": 1}}
 
 
-def test_storing_or_seeing_the_url_clears_it(store_url: str) -> None:
-    with open_store(store_url) as s:
+def test_storing_or_seeing_the_url_clears_it(store_url: str, tmp_path: Path) -> None:
+    with open_store(store_url, archive_dir=str(tmp_path / "archive")) as s:  # not ./zwgk-archive
         fail(s, "r", T0)
         fail(s, "r", T0, url="http://x.gov.cn/nb/other.html")
         assert s.pending_counts() == {"x": {"pending": 2, "given_up": 0}}
