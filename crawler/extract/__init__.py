@@ -25,7 +25,7 @@ from crawler.extract.density import density_pick
 from crawler.extract.header import Header, split_header
 from crawler.extract.render import element_text
 from crawler.extract.textclean import clean_lines, is_meta_line, looks_like_prose
-from crawler.tablegrid import ZERO_WIDTH, Grid, table_grid
+from crawler.tablegrid import ZERO_WIDTH, Grid, check_table_size, table_grid
 
 __all__ = ["extract_document", "clean_plain_text"]
 
@@ -333,6 +333,8 @@ def extract_document(body: bytes, url: str = "", headers: Mapping[str, str] | No
         root = _parse(flat, doc.warnings)
     if root is None:
         return doc
+    for table in root.iter("table"):
+        check_table_size(table)  # LimitError before trafilatura expands a hostile table's spans
     try:
         _extract_tree(doc, root, url, len(html))
     except RecursionError:
