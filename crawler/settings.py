@@ -30,7 +30,8 @@ ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all
 ZWGK_INCREMENTAL = True  # conditional requests + stop paging when a list page holds only known items
 ZWGK_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
 ZWGK_PARSE_PROCESSES = -1  # worker processes for extraction and parsing; -1 = one per core, 0 = none
-ZWGK_PARSE_TIMEOUT = 300.0  # with worker processes: seconds before one item's stage is given up
+ZWGK_PARSE_TIMEOUT = 120.0  # seconds before one item's extraction or parsing is given up (0 = no limit)
+ZWGK_PARSE_MEMORY_MB = 2048  # address-space cap of a parse worker process / `zwgk parse` child (0 = none)
 ZWGK_PARSE_IN_THREAD = True  # without worker processes: in a thread, off the reactor (keeps downloads flowing)
 ZWGK_RETRY_BACKOFF = 1.0  # seconds before the first retry; doubles each time, with jitter
 ZWGK_RETRY_BACKOFF_MAX = 60.0  # cap on one retry wait (Retry-After is honoured up to this)

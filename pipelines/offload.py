@@ -20,17 +20,23 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from crawler.items import ReportItem
+from crawler.process import bounded
 
 logger = logging.getLogger(__name__)
 
 Stage = Callable[[ReportItem], ReportItem]
 
 
-def _worker_start() -> None:
-    """In each worker: leave when the crawl process is gone (a SIGKILLed crawl would otherwise leave
-    its workers waiting forever), then load what every parse needs (division codes, extractor)."""
+def _worker_start(memory_mb: int = 0) -> None:
+    """In each worker: cap its memory (ZWGK_PARSE_MEMORY_MB: a hostile file fails with MemoryError
+    instead of exhausting the machine), leave when the crawl process is gone (a SIGKILLed crawl
+    would otherwise leave its workers waiting forever), then load what every parse needs."""
     import threading
     import time
+
+    from crawler.limits import cap_memory
+
+    cap_memory(memory_mb)
 
     parent = os.getppid()
 
@@ -48,9 +54,10 @@ def _worker_start() -> None:
 class ParsePool:
     """N spawned worker processes; rebuilt when a worker dies or an item times out."""
 
-    def __init__(self, processes: int, timeout: float) -> None:
+    def __init__(self, processes: int, timeout: float, memory_mb: int = 0) -> None:
         self.processes = processes
         self.timeout = timeout
+        self.memory_mb = memory_mb
         self._executor: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -64,7 +71,7 @@ class ParsePool:
             return None
         pool = getattr(crawler, "_zwgk_parse_pool", None)
         if pool is None:
-            pool = cls(n, settings.getfloat("ZWGK_PARSE_TIMEOUT"))
+            pool = cls(n, settings.getfloat("ZWGK_PARSE_TIMEOUT"), settings.getint("ZWGK_PARSE_MEMORY_MB"))
             crawler._zwgk_parse_pool = pool
             from scrapy import signals
 
@@ -75,7 +82,8 @@ class ParsePool:
         if self._executor is None:
             # spawn, not fork: the parent runs a reactor and threads that a fork would copy mid-state
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
+                initargs=(self.memory_mb,),
             )
         return self._executor
 
@@ -111,12 +119,14 @@ async def off_reactor(crawler: Any, fn: Stage, item: ReportItem) -> ReportItem:
     pool = ParsePool.of(crawler)
     if pool is not None:
         return await _in_process(pool, fn, item)
+    # no process to kill: the stage is interrupted from inside when it runs past the deadline
+    timeout = crawler.settings.getfloat("ZWGK_PARSE_TIMEOUT")
     if not crawler.settings.getbool("ZWGK_PARSE_IN_THREAD", True):
-        return fn(item)
+        return bounded(fn, item, timeout)
     from scrapy.utils.defer import maybe_deferred_to_future
     from twisted.internet.threads import deferToThread
 
-    return await maybe_deferred_to_future(deferToThread(fn, item))
+    return await maybe_deferred_to_future(deferToThread(bounded, fn, item, timeout))
 
 
 async def _in_process(pool: ParsePool, fn: Stage, item: ReportItem) -> ReportItem:
