@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from crawler.exitcodes import EXIT_USAGE
 from crawler.export import FORMATS, export
 from crawler.store import StoreError, open_store
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         store = open_store(args.store)
     except StoreError as exc:
         print(f"zwgk export: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         summary = export(store, args.format, args.output, year=args.year, province=args.province,
                          agency=args.agency, template=args.template, with_text=not args.no_text)

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from crawler.exitcodes import EXIT_SOME_FAILED, EXIT_USAGE
 from crawler.items import ReportItem
 from crawler.store import StoreError, open_store
 
@@ -38,12 +39,12 @@ def run(args: argparse.Namespace, analyse: Analyse | None = None) -> int:
         analyse = analyse or default_analyse()
     except RuntimeError as exc:
         print(f"zwgk reparse: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         store = open_store(args.store, archive_dir=args.archive_dir)
     except StoreError as exc:
         print(f"zwgk reparse: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
     def progress(n: int, total: int) -> None:
         if n % 100 == 0 or n == total:
@@ -58,4 +59,4 @@ def run(args: argparse.Namespace, analyse: Analyse | None = None) -> int:
         print(json.dumps(counts))
     else:
         print("reparse: " + ", ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
-    return 1 if counts.get("missing") else 0
+    return EXIT_SOME_FAILED if counts.get("missing") else 0

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from crawler.exitcodes import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "corpus statistics: reports by year, province, template; share passing checks"
@@ -27,7 +28,7 @@ def run_queue(args: argparse.Namespace) -> int:
         st = queue_stats(args.redis, prefix=args.prefix or settings.ZWGK_REDIS_PREFIX)
     except (ConnectionError, OSError, ValueError) as exc:
         print(f"zwgk stats: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(st, ensure_ascii=False))
         return 0
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         store = open_store(args.store)
     except StoreError as exc:
         print(f"zwgk stats: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         st = store.stats()
     finally:
