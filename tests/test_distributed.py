@@ -31,7 +31,7 @@ def _request_dict(**over: Any) -> dict[str, Any]:
         method="POST",
         body=b"page=2&\xff\x00raw",
         headers={"X-Token": "abc", "Content-Type": "application/x-www-form-urlencoded"},
-        meta={"portal": "示例市", "depth": 1, "raw": b"\x01\x02", "urls": ["a", "b"]},
+        meta={"portal": "示例市", "depth": 1, "redirect_urls": ["a", "b"], "handle_httpstatus_list": [304]},
         cb_kwargs={"portal": "示例市", "depth": 1, "kind": "api:trs", "request_body": "page=2"},
         priority=-1,
         dont_filter=True,
@@ -58,6 +58,20 @@ def test_round_trip_keeps_every_field() -> None:
     kwargs = {k: v for k, v in back.items() if k not in ("callback", "errback")}
     again = Request(**kwargs)
     assert again.body == d["body"] and again.headers.get("X-Token") == b"abc"
+
+
+@pytest.mark.parametrize("meta", [
+    {"allow_offsite": True}, {"proxy": "http://127.0.0.1:8888"}, {"download_maxsize": 0},
+    {"dont_obey_robotstxt": True}, {"download_timeout": 1e9}, {"handle_httpstatus_list": [200, 500]},
+    {"handle_httpstatus_all": True}, {"depth": "0"}, {"bindaddress": ["10.0.0.1", 0]}, {"raw": b"\x01"},
+])
+def test_dangerous_request_options_are_dropped_with_a_reason(meta: dict[str, Any],
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    d = _request_dict(meta={"portal": "示例市", **meta})
+    with caplog.at_level("WARNING", logger="crawler.distributed.serializer"):
+        back = serializer.loads(serializer.dumps(d))
+    assert back["meta"] == {"portal": "示例市"}  # the request still runs, without the option
+    assert any(f"{sorted(meta)}" in r.getMessage() and "dropped" in r.getMessage() for r in caplog.records)
 
 
 def test_bytes_are_base64_and_document_is_json() -> None:
