@@ -301,12 +301,16 @@ _PROSE_ZERO = [
 ]
 
 
+_MAX_DIGITS = 15
+
+
 def prose_values(text: str) -> dict[str, Number]:
     """Key figures written in sentences, for reports without tables (values from the text)."""
     t = squeeze(text)
     found: dict[str, set[int]] = {}
     for key, pat in _PROSE:
-        found.setdefault(key, set()).update(int(m.group(1)) for m in pat.finditer(t))
+        # more than 15 digits is no count (and int() refuses 4,300): not a value
+        found.setdefault(key, set()).update(int(m.group(1)) for m in pat.finditer(t) if len(m.group(1)) <= _MAX_DIGITS)
     for key, pat in _PROSE_ZERO:
         if pat.search(t):
             found.setdefault(key, set()).add(0)
