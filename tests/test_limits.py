@@ -133,3 +133,27 @@ def test_parse_cli_summary_and_missing_file_exit_codes(tmp_path: Path, capsys: p
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and "no such file" in json.loads(out[0])["error"]
     assert cmd.run(parser.parse_args([str(tmp_path / "x.pdf"), "--timeout", "-1"])) == 1
+
+
+def test_crawl_without_worker_processes_gives_up_a_slow_parse_and_ends(tmp_path: Path) -> None:
+    """ZWGK_PARSE_PROCESSES=0: no process to kill, the stage is interrupted inside its thread."""
+    from tests.faultserver import LOOPBACK_SETTINGS, FaultServer, last_run, list_page, page, report_page, zwgk
+    from tests.hostile import compressed_content_pdf
+
+    title = "某县2023年政府信息公开工作年度报告"
+    slow_pdf = compressed_content_pdf(operators=85_000)  # just under the 2 MB page cap: seconds of pdfminer
+    server = FaultServer()
+    server.route("/nb/index.html", page(list_page("政府信息公开年报", [
+        ("/nb/slow.pdf", "某镇2023年政府信息公开工作年度报告", "2024-01-21"),
+        ("/nb/r1.html", title, "2024-01-20")])))
+    server.route("/nb/slow.pdf", page(slow_pdf, ctype="application/pdf"))
+    server.route("/nb/r1.html", page(report_page(title, "<p>一、总体情况</p><p>本年度主动公开政府信息12条。</p>")))
+    with server.running() as base:
+        started = time.monotonic()
+        run = zwgk("crawl", "--url", base + "/nb/index.html", "--name", "t", "--store", f"sqlite:///{tmp_path / 'z.db'}",
+                   *LOOPBACK_SETTINGS, "--set", "ROBOTSTXT_OBEY=0", "--set", "ZWGK_PARSE_PROCESSES=0",
+                   "--set", "ZWGK_PARSE_TIMEOUT=1", cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert time.monotonic() - started < PER_FILE_SECONDS
+    warnings = last_run(tmp_path / "z.db")["portals"]["t"]["warnings"]
+    assert any("slow.pdf" in w and "ZWGK_PARSE_TIMEOUT" in w for w in warnings), warnings
