@@ -284,6 +284,20 @@ def test_queue_refuses_unknown_callbacks_and_keeps_going(redis_prefix: str) -> N
     assert q.pop() is None
 
 
+def test_queued_request_with_dangerous_options_runs_without_them(redis_prefix: str,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    q = _queue(redis_prefix)
+    doc = json.loads(q._encode_request(_req(q.spider, 3)))
+    doc["request"]["meta"].update(allow_offsite=True, proxy="http://127.0.0.1:3128", download_maxsize=0,
+                                  dont_obey_robotstxt=True)
+    q.server.lpush(q.key, json.dumps(doc))  # written by whoever can write to the Redis
+    with caplog.at_level("WARNING", logger="crawler.distributed.serializer"):
+        r = q.pop()
+    assert r is not None and r.url.endswith("list_3.html") and r.callback == q.spider.parse_list
+    assert {k: v for k, v in r.meta.items() if not k.startswith("_zwgk")} == {"portal": "p"}
+    assert any("allow_offsite" in rec.getMessage() and "dropped" in rec.getMessage() for rec in caplog.records)
+
+
 def test_pickle_serializer_setting_is_refused(redis_prefix: str) -> None:
     import redis
     from scrapy_redis import picklecompat
