@@ -92,11 +92,24 @@ def gridspan_docx(span: int = 10**9) -> bytes:
     return _zip(parts)
 
 
+_CHUNK = 1 << 20
+
+
 def zip_bomb_docx(inflated: int = 1_200_000_000) -> bytes:
-    """document.xml padded with whitespace to over a GB (about 1.2 MB compressed)."""
+    """document.xml padded with whitespace to over a GB (about 1.2 MB compressed), streamed into the
+    zip a megabyte at a time so that building it does not take a GB here."""
     parts = _docx_parts()
-    parts["word/document.xml"] = parts["word/document.xml"].replace(b"</w:body>", b" " * inflated + b"</w:body>")
-    return _zip(parts)
+    head, tail = parts.pop("word/document.xml").split(b"</w:body>", 1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+        with z.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(head)
+            for _ in range(inflated // _CHUNK):
+                part.write(b" " * _CHUNK)
+            part.write(b"</w:body>" + tail)
+    return buf.getvalue()
 
 
 def many_rows_xlsx(rows: int = 200_000) -> bytes:
