@@ -13,11 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Exit codes of `zwgk crawl` (documented in README.md).
-EXIT_OK = 0
-EXIT_USAGE = 1
-EXIT_SOME_FAILED = 2
-EXIT_ALL_FAILED = 3
+# Exit codes of `zwgk crawl`: the same for every command (README.md, "Exit codes").
+from crawler.exitcodes import EXIT_ALL_FAILED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE  # noqa: F401 - re-exported
 
 
 @dataclass
