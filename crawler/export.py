@@ -94,6 +94,19 @@ def wide_row(rec: dict[str, Any], keys: list[str], with_text: bool) -> dict[str,
     return row
 
 
+# A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (=HYPERLINK(…) in a scraped title would run when the CSV is opened). OWASP's CSV-injection
+# guidance: prefix such a cell with a single quote, which spreadsheets show as plain text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text value escaped against formula injection; numbers and None unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def json_record(rec: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in rec.items() if k not in ("id",)}
     return {"report_id": rec["id"], **out}
@@ -126,7 +139,7 @@ def export(store: Store, fmt: str, path: str | Path, *, year: int | None = None,
             w = csv.DictWriter(fh, fieldnames=columns)
             w.writeheader()
             for rec in recs:
-                w.writerow(wide_row(rec, keys, with_text))
+                w.writerow({k: csv_safe(v) for k, v in wide_row(rec, keys, with_text).items()})
                 n += 1
         tmp.replace(path)
         return {"reports": n, "columns": len(columns), "path": str(path), "format": fmt}

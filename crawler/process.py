@@ -6,6 +6,8 @@ parse_stage:   body + document -> item.report (the template's fields, checks, wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from crawler.items import ReportItem
 
 
@@ -59,6 +61,20 @@ def parse_stage(item: ReportItem) -> ReportItem:
         return item
     item.report = report.to_dict()
     return item
+
+
+def bounded(fn: Callable[[ReportItem], ReportItem], item: ReportItem, timeout: float) -> ReportItem:
+    """fn(item) interrupted after `timeout` seconds (crawler.limits.deadline) with a warning on the
+    item; for stages that run in a thread of the crawl, where no process can be killed."""
+    from crawler.limits import ParseTimeout, deadline
+
+    try:
+        with deadline(timeout):
+            return fn(item)
+    except ParseTimeout:
+        name = getattr(fn, "__name__", "stage")
+        item.warnings.append(f"{name}: gave up after {timeout:g} s (ZWGK_PARSE_TIMEOUT); the body is stored unparsed")
+        return item
 
 
 def warm_up() -> None:

@@ -16,12 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Exit codes of `zwgk crawl` (documented in README.md).
-EXIT_OK = 0
-EXIT_USAGE = 1
-EXIT_SOME_FAILED = 2
-EXIT_ALL_FAILED = 3
-EXIT_STORE_FAILED = 4
+# Exit codes of `zwgk crawl`: the same for every command (README.md, "Exit codes").
+from crawler.exitcodes import (  # noqa: F401 - re-exported for the commands
+    EXIT_ALL_FAILED,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    EXIT_STORE_FAILED,
+    EXIT_USAGE,
+)
+
 STORE_FAILED_REASON = "store_failed"  # the spider's close reason when the store failed (pipelines.storefail)
 
 

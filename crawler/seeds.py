@@ -231,6 +231,29 @@ def validate(seeds: Iterable[Seed]) -> list[str]:
     return problems
 
 
+def crawl_problems(seeds: Iterable[Seed]) -> list[str]:
+    """The problems that would make a crawl of these (token-substituted) seeds fail: start or
+    guessed URLs that are not absolute http(s) URLs or lie outside allowed_domains, allowed_domains
+    that are not host names, portals without start URLs. `zwgk crawl` refuses to start on them;
+    the other findings of validate() (provenance, region codes) do not stop a crawl."""
+    problems: list[str] = []
+    for seed in seeds:
+        where = f"{seed.source}: {seed.name or '?'}"
+        domains = []
+        for d in seed.allowed_domains:
+            if _is_hostname(d.lower()):
+                domains.append(d.lower())
+            else:
+                problems.append(f"{where}: allowed_domains entry {d!r} is not a host name")
+        if not seed.start_urls:
+            problems.append(f"{where}: no start_urls")
+        for url in seed.start_urls:
+            _check_url(seed, "start URL", url, domains, problems)
+        for url in seed.guessed_urls:
+            _check_url(seed, "guessed URL", url, domains, problems)
+    return problems
+
+
 # --- building seeds from the observed-address table -----------------------------------------------
 
 _PAREN = re.compile(r"\s*[（(]([^()（）]*)[)）]\s*")

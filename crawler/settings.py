@@ -25,13 +25,17 @@ NEWSPIDER_MODULE = "spiders"
 ZWGK_STORE = "sqlite:///zwgk.db"  # sqlite:///path.db, a plain path, or postgresql://...
 ZWGK_ARCHIVE_DIR = ""  # raw-body archive; "" = next to the SQLite file (zwgk-archive/)
 ZWGK_MAX_PAGES = 0  # per-portal budget of requests scheduled; 0 = unlimited
+ZWGK_MAX_LIST_PAGES = 1000  # list pages per portal whose "next" links are followed; 0 = unlimited
+ZWGK_LIST_TRAP_PAGES = 20  # list pages in a row with no new item: a list trap, paging stops; 0 = off
 ZWGK_DISCOVERY_DEPTH = 3  # link depth when looking for annual-report columns from a portal home page
 ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all
 ZWGK_INCREMENTAL = True  # conditional requests + stop paging when a list page holds only known items
 ZWGK_PROGRESS_INTERVAL = 10.0  # seconds between progress lines
 ZWGK_PARSE_PROCESSES = -1  # worker processes for extraction and parsing; -1 = one per core, 0 = none
-ZWGK_PARSE_TIMEOUT = 300.0  # with worker processes: seconds before one item's stage is given up
+ZWGK_PARSE_TIMEOUT = 120.0  # seconds before one item's extraction or parsing is given up (0 = no limit)
+ZWGK_PARSE_MEMORY_MB = 2048  # address-space cap of a parse worker process / `zwgk parse` child (0 = none)
 ZWGK_PARSE_IN_THREAD = True  # without worker processes: in a thread, off the reactor (keeps downloads flowing)
+ZWGK_ROBOTS_TIMEOUT = 10.0  # seconds for a robots.txt (no retries); unreachable = the portal is postponed
 ZWGK_RETRY_BACKOFF = 1.0  # seconds before the first retry; doubles each time, with jitter
 ZWGK_RETRY_BACKOFF_MAX = 60.0  # cap on one retry wait (Retry-After is honoured up to this)
 # Failed report pages, attachments and list pages are retried by later runs (crawler/pending.py):

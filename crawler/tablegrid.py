@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from lxml import html as lxml_html
 from lxml.etree import _Element
 
+from crawler.limits import check_cell_count, check_cells
+
 Grid = list[list[str]]
 # A merged cell: (row, column, rowspan, colspan) of a cell spanning more than one position.
 Merge = tuple[int, int, int, int]
@@ -73,7 +75,10 @@ def table_grid(table: _Element) -> Grid:
 def table_cells(table: _Element) -> tuple[Grid, list[Merge]]:
     """The expanded grid of one <table>, and where its merged cells are: a repeated text alone
     cannot tell a colspan copy from two equal cells, and header and value rows of one table often
-    split their columns differently (上一年项目数量 one column in the header, two in the rows)."""
+    split their columns differently (上一年项目数量 one column in the header, two in the rows).
+
+    Raises LimitError when the expanded grid would exceed MAX_TABLE_CELLS (staggered spans of a
+    hostile page would otherwise fill millions of positions)."""
     grid: dict[tuple[int, int], str] = {}
     merges: list[Merge] = []
     width = 0
@@ -94,7 +99,9 @@ def table_cells(table: _Element) -> tuple[Grid, list[Merge]]:
                 merges.append((r, c, rs, cs))
             c += cs
             width = max(width, c)
+            check_cell_count(len(grid))
         r += 1
+    check_cells(r, width)
     # A rowspan reaching past the last row is clipped there, as browsers do: a table split in
     # two (续表) must not grow phantom rows of its spanning labels.
     merges = [(i, j, min(rs, r - i), cs) for i, j, rs, cs in merges]
@@ -115,6 +122,37 @@ def uncover(grid: Grid, merges: Iterable[Sequence[int]]) -> list[list[str | None
                 if j + dc < len(row):
                     row[j + dc] = None
     return out
+
+
+# trafilatura expands spans up to 100; the pre-check must bound its work as well as ours.
+_EXTRACTOR_MAX_SPAN = 100
+
+
+def check_table_size(table: _Element) -> None:
+    """LimitError when expanding the table's spans (as any of the page's readers does) would fill
+    more than MAX_TABLE_CELLS positions; run before the extractors touch a page's tables."""
+    taken: set[tuple[int, int]] = set()
+    width = 0
+    r = -1
+    for r, tr in enumerate(_own_rows(table)):
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            while (r, c) in taken:
+                c += 1
+            rs = min(_EXTRACTOR_MAX_SPAN, _raw_span(cell, "rowspan"))
+            cs = min(_EXTRACTOR_MAX_SPAN, _raw_span(cell, "colspan"))
+            taken.update((r + dr, c + dc) for dr in range(rs) for dc in range(cs))
+            c += cs
+            width = max(width, c)
+            check_cell_count(len(taken))
+    check_cells(r + 1, width)
+
+
+def _raw_span(cell: _Element, attr: str) -> int:
+    m = re.match(r"\d+", (cell.get(attr) or "1").strip())
+    return max(1, int(m.group(0))) if m and len(m.group(0)) < 10 else 1
 
 
 # Public names for the row and span rules (render.py writes table text with the same rules).

@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from crawler.items import ReportItem
+from crawler.process import bounded
 from crawler.stopsignals import held_while_spawning, ignore_in_worker
 
 logger = logging.getLogger(__name__)
@@ -31,14 +32,18 @@ def _processes(pool: ProcessPoolExecutor) -> list[Any]:
     return list((getattr(pool, "_processes", None) or {}).values())
 
 
-def _worker_start() -> None:
-    """In each worker: ignore the stop signals (crawler/stopsignals.py); leave when the crawl process is
-    gone (a SIGKILLed crawl would otherwise leave its workers waiting forever); then load what every
-    parse needs (division codes, extractor)."""
+def _worker_start(memory_mb: int = 0) -> None:
+    """In each worker: ignore the stop signals (crawler/stopsignals.py); cap its memory
+    (ZWGK_PARSE_MEMORY_MB: a hostile file fails with MemoryError instead of exhausting the machine);
+    leave when the crawl process is gone (a SIGKILLed crawl would otherwise leave its workers
+    waiting forever); then load what every parse needs (division codes, extractor)."""
     import threading
     import time
 
+    from crawler.limits import cap_memory
+
     ignore_in_worker()
+    cap_memory(memory_mb)
     parent = os.getppid()
 
     def watch() -> None:
@@ -55,9 +60,10 @@ def _worker_start() -> None:
 class ParsePool:
     """N spawned worker processes; rebuilt when a worker dies or an item times out."""
 
-    def __init__(self, processes: int, timeout: float) -> None:
+    def __init__(self, processes: int, timeout: float, memory_mb: int = 0) -> None:
         self.processes = processes
         self.timeout = timeout
+        self.memory_mb = memory_mb
         self._executor: ProcessPoolExecutor | None = None
         self._retired: list[ProcessPoolExecutor] = []  # shut down, maybe still finishing an item
 
@@ -72,7 +78,7 @@ class ParsePool:
             return None
         pool = getattr(crawler, "_zwgk_parse_pool", None)
         if pool is None:
-            pool = cls(n, settings.getfloat("ZWGK_PARSE_TIMEOUT"))
+            pool = cls(n, settings.getfloat("ZWGK_PARSE_TIMEOUT"), settings.getint("ZWGK_PARSE_MEMORY_MB"))
             crawler._zwgk_parse_pool = pool
             from scrapy import signals
 
@@ -83,7 +89,8 @@ class ParsePool:
         if self._executor is None:
             # spawn, not fork: the parent runs a reactor and threads that a fork would copy mid-state
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
+                initargs=(self.memory_mb,),
             )
         return self._executor
 
@@ -128,12 +135,14 @@ async def off_reactor(crawler: Any, fn: Stage, item: ReportItem) -> ReportItem:
     pool = ParsePool.of(crawler)
     if pool is not None:
         return await _in_process(pool, fn, item)
+    # no process to kill: the stage is interrupted from inside when it runs past the deadline
+    timeout = crawler.settings.getfloat("ZWGK_PARSE_TIMEOUT")
     if not crawler.settings.getbool("ZWGK_PARSE_IN_THREAD", True):
-        return fn(item)
+        return bounded(fn, item, timeout)
     from scrapy.utils.defer import maybe_deferred_to_future
     from twisted.internet.threads import deferToThread
 
-    return await maybe_deferred_to_future(deferToThread(fn, item))
+    return await maybe_deferred_to_future(deferToThread(bounded, fn, item, timeout))
 
 
 async def _in_process(pool: ParsePool, fn: Stage, item: ReportItem) -> ReportItem:

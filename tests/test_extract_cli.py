@@ -74,8 +74,19 @@ def test_pdf_file(capsys: pytest.CaptureFixture[str]):
 
 
 def test_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str]):
-    assert cmd.run(_args("/no/such/file.html", "--json")) == 2
-    assert "no such file" in capsys.readouterr().err
+    assert cmd.run(_args("/no/such/file.html", "--json")) == 3
+    captured = capsys.readouterr()
+    assert "no such file" in captured.err
+    assert json.loads(captured.out) == {"source": "/no/such/file.html", "error": "no such file"}
+
+
+def test_corrupt_pdf_is_an_error_line_and_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really")
+    assert cmd.run(_args(str(bad), "--json")) == 3
+    captured = capsys.readouterr()
+    line = json.loads(captured.out)
+    assert line["source"] == str(bad) and "cannot be read" in line["error"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -120,10 +131,10 @@ def test_url_fetch_uses_http_charset_and_resolves_links(server: str, capsys: pyt
 
 
 def test_url_errors_are_clear(server: str, capsys: pytest.CaptureFixture[str]):
-    assert cmd.run(_args(f"{server}/missing", "--json")) == 2
+    assert cmd.run(_args(f"{server}/missing", "--json")) == 3
     assert "HTTP 404" in capsys.readouterr().err
-    assert cmd.run(_args(f"{server}/slow", "--timeout", "0.5")) == 2
+    assert cmd.run(_args(f"{server}/slow", "--timeout", "0.5")) == 3
     err = capsys.readouterr().err
     assert "cannot fetch" in err and "timed out" in err
-    assert cmd.run(_args("ftp://example.gov.cn/x")) == 2
+    assert cmd.run(_args("ftp://example.gov.cn/x")) == 1
     assert "unsupported URL scheme" in capsys.readouterr().err

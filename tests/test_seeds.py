@@ -153,7 +153,7 @@ def test_check_command_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(out) == 1 and "outside allowed_domains" in out[0]["problem"]
     assert seeds_command.run(_args(seeds_action="check", paths=[str(tmp_path / "missing.yaml")])) == 1
-    assert seeds_command.run(_args(seeds_action=None)) == 2
+    assert seeds_command.run(_args(seeds_action=None)) == 1
 
 
 def test_command_parser() -> None:

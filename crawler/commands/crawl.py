@@ -6,14 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.runner import (
-    EXIT_STORE_FAILED,
-    EXIT_USAGE,
-    end_interrupted,
-    print_summary,
-    project_settings,
-    run_crawl,
-)
+from crawler.exitcodes import EXIT_STORE_FAILED, EXIT_USAGE
+from crawler.runner import end_interrupted, print_summary, project_settings, run_crawl
 
 HELP = "crawl portals for annual reports and store them"
 
@@ -55,9 +49,9 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         out["ZWGK_ARCHIVE_DIR"] = args.archive_dir
     for pair in args.set:
         name, sep, value = pair.partition("=")
-        if not sep or not name:
+        if not sep or not name.strip():
             raise ValueError(f"--set wants NAME=VALUE, got {pair!r}")
-        out[name.strip()] = value
+        out[name.strip()] = setting_value(name.strip(), value)
     for flag, setting in (("since", "ZWGK_SINCE_YEAR"), ("max_pages", "ZWGK_MAX_PAGES")):
         value = getattr(args, flag, 0)
         if value:
@@ -75,20 +69,67 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def setting_value(name: str, raw: str) -> Any:
+    """A --set value read as the type of the setting's default (zwgk's or Scrapy's), so that
+    `--set DOWNLOAD_TIMEOUT=abc` is a usage error here and not a traceback inside Scrapy."""
+    import json
+
+    from scrapy.settings import default_settings
+
+    from crawler import settings as ours
+    from crawler.config import ConfigError, coerce
+
+    default = getattr(ours, name, getattr(default_settings, name, None))
+    if default is None or isinstance(default, str):
+        return raw
+    if isinstance(default, dict):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--set {name}={raw!r}: {name} wants a JSON object ({exc})") from exc
+        if not isinstance(value, dict):
+            raise ConfigError(f"--set {name}={raw!r}: {name} wants a JSON object")
+        return value
+    try:
+        return coerce(name, raw, default)
+    except ConfigError as exc:
+        raise ConfigError(f"--set {exc}") from exc
+
+
+def check_url(url: str) -> None:
+    """ValueError naming the flag when a --url is not an absolute http(s) URL."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError as exc:
+        raise ValueError(f"--url {url!r} does not parse as a URL ({exc})") from exc
+    if parts.scheme in ("http", "https") and host:
+        return
+    if not parts.scheme and not parts.netloc:
+        raise ValueError(f"--url {url!r} has no scheme: give the whole address, e.g. https://{url.strip()}")
+    raise ValueError(f"--url {url!r} is not an http(s) URL with a host")
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.url and not args.seeds:
         print("zwgk crawl: give --url URL or --seeds FILE", file=sys.stderr)
         return EXIT_USAGE
     try:
+        for url in args.url:
+            check_url(url)
         overrides = settings_from_args(args)
         if args.seeds:
-            from crawler.seeds import load_seeds
+            from crawler.seeds import crawl_problems, load_seeds
             from spiders.portal import parse_tokens, unresolved_tokens
 
             # fail early, naming the file or the token, before Scrapy starts
-            problems = unresolved_tokens(load_seeds(args.seeds, tokens=parse_tokens(",".join(args.token))))
+            seeds = load_seeds(args.seeds, tokens=parse_tokens(",".join(args.token)))
+            problems = unresolved_tokens(seeds) or crawl_problems(seeds)
             if problems:
-                raise ValueError(problems[0])
+                more = f" (and {len(problems) - 1} more: zwgk seeds check)" if len(problems) > 1 else ""
+                raise ValueError(problems[0] + more)
         settings = project_settings(overrides)
         redis_url = settings.get("ZWGK_REDIS_URL")  # checks distributed settings
         if redis_url:

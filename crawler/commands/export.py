@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
+from crawler.exitcodes import EXIT_USAGE
 from crawler.export import FORMATS, export
-from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "export reports as jsonl, csv or parquet (wide: one column per field key)"

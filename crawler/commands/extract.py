@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from crawler.document import Document
+from crawler.exitcodes import EXIT_ALL_FAILED, EXIT_OK, EXIT_USAGE
 
 HELP = "Extract the clean text and metadata of an HTML page, PDF, DOCX or text file (path or URL)."
 
@@ -46,21 +47,31 @@ def fetch(url: str, timeout: float) -> tuple[bytes, dict[str, str]]:
     return data, headers
 
 
-def document_for(data: bytes, name: str = "", url: str = "", headers: dict[str, str] | None = None) -> Document:
-    """Route bytes to the right extractor by magic number, name and content type."""
+def document_for(data: bytes, name: str = "", url: str = "", headers: dict[str, str] | None = None,
+                 *, strict: bool = False) -> Document:
+    """Route bytes to the right extractor by magic number, name and content type. With `strict`, a
+    file its reader cannot read raises instead of giving a Document with a warning."""
     from crawler.extract import extract_document
     from crawler.extract.files import kind_of, legacy_document, office_document, pdf_document, text_document
 
     kind = kind_of(data, name, (headers or {}).get("content-type", ""))
     if kind == "pdf":
-        return pdf_document(data, url)
+        return pdf_document(data, url, strict=strict)
     if kind in ("docx", "xlsx", "xls"):
-        return office_document(data, kind, url)
+        return office_document(data, kind, url, strict=strict)
     if kind == "doc":
-        return legacy_document(data, "wps" if (name or url).lower().endswith(".wps") else "doc", url)
+        return legacy_document(data, "wps" if (name or url).lower().endswith(".wps") else "doc", url, strict=strict)
     if kind == "text":
         return text_document(data, url)
     return extract_document(data, url, headers)
+
+
+def extract_one(source: str | bytes, name: str, url: str, headers: dict[str, str] | None, as_json: bool) -> str:
+    """The output of one page or file: a path is read here, bytes were fetched by the caller (runs in
+    the child process of crawler.isolate)."""
+    data = Path(source).read_bytes() if isinstance(source, str) else source
+    doc = document_for(data, name, url, headers, strict=True)
+    return json.dumps(doc.to_dict(), ensure_ascii=False) if as_json else readable(doc)
 
 
 def readable(doc: Document) -> str:
@@ -83,29 +94,46 @@ def readable(doc: Document) -> str:
     return "\n".join(lines)
 
 
+def _fail(args: argparse.Namespace, src: str, reason: str, code: int) -> int:
+    """One error line: on stderr, and with --json also as the result line on stdout."""
+    if args.json:
+        print(json.dumps({"source": src, "error": reason}, ensure_ascii=False), flush=True)
+    print(f"zwgk extract: {src}: {reason}", file=sys.stderr)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
+    from crawler.commands.parse import parse_limits
+    from crawler.isolate import Isolated
+
     src: str = args.source
+    try:
+        timeout, memory = parse_limits(argparse.Namespace(timeout=None, memory_mb=None))
+    except ValueError as exc:
+        print(f"zwgk extract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    source: str | bytes
+    headers: dict[str, str] | None = None
     if src.startswith(("http://", "https://")):
         try:
-            data, headers = fetch(src, args.timeout)
+            source, headers = fetch(src, args.timeout)
         except FetchError as e:
-            print(f"zwgk extract: cannot fetch {src}: {e}", file=sys.stderr)
-            return 2
-        doc = document_for(data, src.split("?")[0], args.url or src, headers)
+            return _fail(args, src, f"cannot fetch: {e}", EXIT_ALL_FAILED)
+        name, url = src.split("?")[0], args.url or src
     elif "://" in src:
-        print(f"zwgk extract: unsupported URL scheme: {src}", file=sys.stderr)
-        return 2
+        print(f"zwgk extract: unsupported URL scheme: {src} (give a file or an http(s) URL)", file=sys.stderr)
+        return EXIT_USAGE
     else:
         path = Path(src)
         if not path.is_file():
-            print(f"zwgk extract: no such file: {src}", file=sys.stderr)
-            return 2
+            return _fail(args, src, "no such file", EXIT_ALL_FAILED)
         if path.stat().st_size > MAX_BYTES:
-            print(f"zwgk extract: {src} is larger than {MAX_BYTES} bytes", file=sys.stderr)
-            return 2
-        doc = document_for(path.read_bytes(), path.name, args.url)
-    if args.json:
-        print(json.dumps(doc.to_dict(), ensure_ascii=False))
-    else:
-        print(readable(doc))
-    return 0
+            return _fail(args, src, f"larger than {MAX_BYTES} bytes", EXIT_ALL_FAILED)
+        source, name, url = str(path), path.name, args.url
+    try:
+        with Isolated(timeout, memory) as child:
+            out = child.call(extract_one, source, name, url, headers, bool(args.json))
+    except Exception as exc:  # noqa: BLE001 - the reader's error, the limit or the child's death, said once
+        return _fail(args, src, f"cannot be read: {type(exc).__name__}: {exc}", EXIT_ALL_FAILED)
+    print(out, flush=True)
+    return EXIT_OK

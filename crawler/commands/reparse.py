@@ -8,17 +8,17 @@ import os
 import sys
 from collections.abc import Callable
 
+from crawler.exitcodes import EXIT_ALL_FAILED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from crawler.items import ReportItem
-from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 from crawler.store.reparse import ReparseRefused
 
 HELP = "rebuild every report from the archived bodies with the current extractor and parser"
 
 # Exit codes of `zwgk reparse` (documented in README.md); 1 is EXIT_USAGE, 130/143 an interrupt.
-EXIT_REBUILT = 0  # every report rebuilt
-EXIT_KEPT = 2  # done, but some reports were kept as they were, or some bodies were missing or failed to parse
-EXIT_REFUSED = 3  # not one archived body found: nothing changed
+EXIT_REBUILT = EXIT_OK  # every report rebuilt
+EXIT_KEPT = EXIT_SOME_FAILED  # done, but some reports were kept as they were, or some bodies were missing or failed
+EXIT_REFUSED = EXIT_ALL_FAILED  # not one archived body found: nothing changed
 
 PROGRESS_EVERY = 100  # sources between progress lines on large stores
 

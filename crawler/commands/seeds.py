@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from crawler.exitcodes import EXIT_ALL_FAILED, EXIT_OK, EXIT_USAGE
 from crawler.seeds import SeedError, build_from_address_tsv, dump_seeds, load_seeds, validate
 
 HELP = "check seed files (zwgk seeds check [PATH...]) or build them from an address table (import)"
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if action == "check":
         return _check(args)
     print("zwgk seeds: give an action: check [PATH...] or import TSV", file=sys.stderr)
-    return 2
+    return EXIT_USAGE
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -47,12 +48,12 @@ def _check(args: argparse.Namespace) -> int:
         seeds = load_seeds(paths)
     except SeedError as exc:
         _report([str(exc)], args.json)
-        return 1
+        return EXIT_USAGE
     problems = validate(seeds)
     _report(problems, args.json)
     files = len({s.source for s in seeds})
     print(f"zwgk seeds check: {len(seeds)} portals in {files} file(s), {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
+    return EXIT_USAGE if problems else EXIT_OK
 
 
 def _report(problems: list[str], as_json: bool) -> None:
@@ -67,12 +68,12 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.tsv)
     if not path.is_file():
         print(f"zwgk seeds import: {path}: no such file", file=sys.stderr)
-        return 2
+        return EXIT_ALL_FAILED
     try:
         seeds = build_from_address_tsv(path)
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         print(f"zwgk seeds import: {path}: cannot read the table: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ALL_FAILED
     problems = validate(seeds)
     for problem in problems:
         print(f"zwgk seeds import: warning: {problem}", file=sys.stderr)

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from crawler.runner import EXIT_USAGE
+from crawler.exitcodes import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "corpus statistics: reports by year, province, template; share passing checks; the last crawl runs"
@@ -32,7 +32,7 @@ def run_queue(args: argparse.Namespace) -> int:
         st = queue_stats(args.redis, prefix=args.prefix or settings.ZWGK_REDIS_PREFIX)
     except (ConnectionError, OSError, ValueError) as exc:
         print(f"zwgk stats: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(st, ensure_ascii=False))
         return 0

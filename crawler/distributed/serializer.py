@@ -11,6 +11,11 @@ non-http(s) URLs (file://, data:, s3:// would read local files or credentials), 
 are not identifiers, and nested values that are not JSON scalars, lists, string-keyed dicts or
 tagged bytes. Whether a callback name is a method the spider allows is checked by the queue, which
 knows the spider (pipelines.distributed.queue).
+
+Request options (`meta`) are taken from the queue only from an allowlist: the keys the portal spider
+sets and Scrapy's own bookkeeping of redirects, retries and depth. Anything else, e.g.
+`allow_offsite`, `proxy`, `download_maxsize`, `dont_obey_robotstxt`, `download_timeout`, is dropped
+with a logged reason: whoever can write to the queue must not switch off the crawl's safeguards.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024  # a queued request is a URL plus a small form body; larger is not ours
@@ -43,6 +51,22 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "cb_kwargs": (dict,),
 }
 _REQUIRED = ("url", "method")
+
+# meta keys a queued request may carry, with the types of their values
+_META: dict[str, tuple[type, ...]] = {
+    "portal": (str,),  # the spider's own keys
+    "guessed": (bool,),
+    "article": (bool,),
+    "wrapper": (str,),
+    "handle_httpstatus_list": (list,),  # only [304], for conditional requests (checked below)
+    "depth": (int,),  # Scrapy's bookkeeping of requests it scheduled itself
+    "redirect_times": (int,),
+    "redirect_ttl": (int,),
+    "redirect_urls": (list,),
+    "redirect_reasons": (list,),
+    "retry_times": (int,),
+}
+_HTTPSTATUS_ALLOWED = frozenset({304})
 _METHODS = frozenset({"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"})
 
 
@@ -156,7 +180,29 @@ def loads(data: bytes | str) -> dict[str, Any]:
         if key in req and key == "priority" and isinstance(req[key], bool):
             raise RequestRejected("request.priority is not an integer")
     _check_request(req)
+    if "meta" in req:
+        req["meta"] = allowed_meta(req["meta"], req["url"])
     return req
+
+
+def allowed_meta(meta: dict[str, Any], url: str) -> dict[str, Any]:
+    """The request options of a queued request that may be honoured; the others are logged and
+    dropped (the request itself still runs, under the worker's own settings)."""
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, value in meta.items():
+        types = _META.get(key)
+        ok = types is not None and isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if ok and key == "handle_httpstatus_list":
+            ok = all(isinstance(v, int) and v in _HTTPSTATUS_ALLOWED for v in value)
+        if ok:
+            kept[key] = value
+        else:
+            dropped.append(key)
+    if dropped:
+        logger.warning("queued request for %s: request options %s dropped (only %s are taken from the queue)",
+                       url[:200], sorted(dropped), ", ".join(sorted(_META)))
+    return kept
 
 
 def _reject_constant(name: str) -> Any:

@@ -31,7 +31,7 @@ from crawler.extract.textclean import (
     looks_like_prose,
     strip_residue,
 )
-from crawler.tablegrid import ZERO_WIDTH, Grid, table_cells
+from crawler.tablegrid import ZERO_WIDTH, Grid, check_table_size, table_cells
 
 __all__ = ["extract_document", "clean_plain_text"]
 
@@ -329,6 +329,8 @@ def extract_document(body: bytes, url: str = "", headers: Mapping[str, str] | No
         root = _parse(flat, doc.warnings)
     if root is None:
         return doc
+    for table in root.iter("table"):
+        check_table_size(table)  # LimitError before trafilatura expands a hostile table's spans
     try:
         _extract_tree(doc, root, url, len(html))
     except RecursionError:

@@ -39,13 +39,16 @@ def kind_of(data: bytes, name: str = "", content_type: str = "") -> str:
     return "html"
 
 
-def pdf_document(data: bytes, url: str = "") -> Document:
-    """The PDF's text layer (crawler.report.pdf reads it) through the page text cleaning."""
+def pdf_document(data: bytes, url: str = "", *, strict: bool = False) -> Document:
+    """The PDF's text layer (crawler.report.pdf reads it) through the page text cleaning. A file
+    that cannot be read is a warning, or with `strict` the reader's exception."""
     from crawler.report.pdf import pdf_text
 
     try:
         ft = pdf_text(data, tables=False)
     except Exception as e:  # noqa: BLE001 - pdfminer raises many types on broken files
+        if strict:
+            raise
         ft = FileText(warnings=[f"PDF could not be read: {type(e).__name__}: {e}"])
     doc = clean_plain_text(ft.text, url)
     meta_title = _CJK_SPACE.sub("", ft.title)
@@ -59,7 +62,7 @@ def pdf_document(data: bytes, url: str = "") -> Document:
     return doc
 
 
-def office_document(data: bytes, kind: str, url: str = "") -> Document:
+def office_document(data: bytes, kind: str, url: str = "", *, strict: bool = False) -> Document:
     """A .docx's paragraphs and tables in document order (crawler.report.pdf reads it), or the
     sheets of an .xlsx/.xls (crawler.report.sheets)."""
     from crawler.report.pdf import docx_text
@@ -69,6 +72,8 @@ def office_document(data: bytes, kind: str, url: str = "") -> Document:
     try:
         ft = reader(data)
     except Exception as e:  # noqa: BLE001 - zip/xml/BIFF errors of every kind
+        if strict:
+            raise
         return Document(url=url, warnings=[f"{kind.upper()} could not be read: {type(e).__name__}: {e}"])
     doc = clean_plain_text(ft.text, url)
     # merged positions are None in the reader's grids; the extractor's grids repeat the text
@@ -82,13 +87,15 @@ def office_document(data: bytes, kind: str, url: str = "") -> Document:
     return doc
 
 
-def legacy_document(data: bytes, ext: str, url: str = "") -> Document:
+def legacy_document(data: bytes, ext: str, url: str = "", *, strict: bool = False) -> Document:
     """A .doc/.wps through LibreOffice (crawler.report.legacy), then read as a .docx."""
     from crawler.report import legacy
 
     try:
-        return office_document(legacy.convert(data, ext), "docx", url)
+        return office_document(legacy.convert(data, ext), "docx", url, strict=strict)
     except legacy.ConversionError as e:
+        if strict:
+            raise
         return Document(url=url, warnings=[f".{ext} could not be read: {e}"])
 
 

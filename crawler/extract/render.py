@@ -7,6 +7,7 @@ import re
 from lxml import etree
 from lxml.etree import _Element
 
+from crawler.limits import check_cell_count
 from crawler.tablegrid import cell_span, cell_text, own_rows
 
 BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -39,6 +40,7 @@ def _table_lines(table: _Element) -> list[str]:
                     if dr == 0 and dc:
                         row[c + dc] = ""
             c += cs
+            check_cell_count(len(taken))  # staggered spans of a hostile page
         while (r, c) in taken:  # spans from above reaching past the last cell
             row.setdefault(c, "")
             c += 1

@@ -355,6 +355,9 @@ _PROSE_ZERO = [
 ]
 
 
+_MAX_DIGITS = 15
+
+
 def prose_values(text: str) -> dict[str, Number]:
     """Key figures written in sentences, for reports without tables (values from the text)."""
     return {key: value for key, (value, _) in prose_evidence(text).items()}
@@ -366,7 +369,8 @@ def prose_evidence(text: str) -> dict[str, tuple[Number, str]]:
     found: dict[str, dict[int, str]] = {}
     for key, pat in _PROSE:
         for m in pat.finditer(t):
-            found.setdefault(key, {}).setdefault(int(m.group(1)), m.group(0))
+            if len(m.group(1)) <= _MAX_DIGITS:  # more than 15 digits is no count (and int() refuses 4,300)
+                found.setdefault(key, {}).setdefault(int(m.group(1)), m.group(0))
     for key, pat in _PROSE_ZERO:
         if m := pat.search(t):
             found.setdefault(key, {}).setdefault(0, m.group(0))

@@ -6,9 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import re
+import zipfile
 from collections.abc import Iterable
 
+from crawler.limits import MAX_SHEET_CELLS, MAX_SHEET_ROWS, LimitError, check_zip
 from crawler.report.pdf import FileText, Grid
+
+logger = logging.getLogger(__name__)
+
+
+class _LogFile:
+    """A file-like sink for xlrd's diagnostics that sends them to the log at debug level."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logger.debug("xlrd: %s", text.rstrip())
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
 
 # Report tables are small; a workbook far beyond this is not a report table and is cut (warned).
 MAX_SHEETS = 20
@@ -58,10 +76,43 @@ def _bounds(name: str, rows: int, cols: int, warnings: list[str]) -> tuple[int, 
     return min(rows, MAX_ROWS), min(cols, MAX_COLS)
 
 
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml$")
+
+
+def check_xlsx(body: bytes) -> None:
+    """LimitError for an .xlsx that inflates beyond the zip caps or has a sheet beyond
+    MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells: openpyxl would hold all of them in memory
+    (about 200 bytes a cell). Not a zip: left to openpyxl to report."""
+    from lxml import etree
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except (zipfile.BadZipFile, ValueError):
+        return
+    with archive:
+        check_zip(archive, "XLSX")
+        for name in archive.namelist():
+            if not _SHEET_PART.match(name):
+                continue
+            rows = cells = 0
+            with archive.open(name) as part:
+                for _event, el in etree.iterparse(part, events=("end",), resolve_entities=False, no_network=True):
+                    tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+                    if tag == "c":
+                        cells += 1
+                    elif tag == "row":
+                        rows += 1
+                        el.clear()
+                    if rows > MAX_SHEET_ROWS or cells > MAX_SHEET_CELLS:
+                        raise LimitError(f"XLSX sheet {name!r} has more than {MAX_SHEET_ROWS:,} rows or "
+                                         f"{MAX_SHEET_CELLS:,} cells; a report's tables are far smaller")
+
+
 def xlsx_text(body: bytes) -> FileText:
     """Every sheet of an .xlsx (values as last computed by the program that saved it)."""
     import openpyxl
 
+    check_xlsx(body)
     wb = openpyxl.load_workbook(io.BytesIO(body), data_only=True)
     warnings: list[str] = []
     if len(wb.worksheets) > MAX_SHEETS:
@@ -86,15 +137,21 @@ def xls_text(body: bytes) -> FileText:
     """Every sheet of a legacy .xls (BIFF) workbook."""
     import xlrd
 
+    # xlrd prints its diagnostics to a file (stdout by default): into the log instead, where they
+    # cannot corrupt the JSON lines of `zwgk parse`
+    log = _LogFile()
     try:
-        book = xlrd.open_workbook(file_contents=body, formatting_info=True)
+        book = xlrd.open_workbook(file_contents=body, formatting_info=True, logfile=log)
     except NotImplementedError:  # formatting (and so merged cells) not readable for this file
-        book = xlrd.open_workbook(file_contents=body)
+        book = xlrd.open_workbook(file_contents=body, logfile=log)
     warnings: list[str] = []
     if book.nsheets > MAX_SHEETS:
         warnings.append(f"the workbook has {book.nsheets} sheets; only the first {MAX_SHEETS} were read")
     sheets: list[tuple[str, Grid]] = []
     for sh in book.sheets()[:MAX_SHEETS]:
+        if sh.nrows > MAX_SHEET_ROWS or sh.nrows * sh.ncols > MAX_SHEET_CELLS:
+            raise LimitError(f"XLS sheet {sh.name!r} has {sh.nrows:,} × {sh.ncols:,} cells; the limit is "
+                             f"{MAX_SHEET_ROWS:,} rows and {MAX_SHEET_CELLS:,} cells")
         nrows, ncols = _bounds(sh.name, sh.nrows, sh.ncols, warnings)
         grid: Grid = []
         for r in range(nrows):
