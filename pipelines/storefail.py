@@ -27,7 +27,8 @@ def stop_for_store_failure(crawler: Any, exc: StoreUnavailable) -> None:
     stats = PortalStats.of(crawler)
     if stats.store_failure:
         return
-    stats.store_failure = str(exc)
+    # one line: database errors carry line breaks ("server closed the connection\n\tThis probably…")
+    stats.store_failure = " ".join(str(exc).split())
     logger.error("%s; the crawl stops (%s)", exc, StoreUnavailable.next_step)
     engine = getattr(crawler, "engine", None)
     if engine is None or getattr(engine, "spider", None) is None:
