@@ -32,3 +32,4 @@ class ReportItem:
     report: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     store_status: str = ""  # new | changed | unchanged | duplicate (set by the store)
+    report_id: int | None = None  # the stored report this item belongs to (set by the store)

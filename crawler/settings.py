@@ -79,6 +79,15 @@ EXTENSIONS = {
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "pipelines.logformat.ZwgkLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+# `-O reports.jsonl|json|csv|xml` writes each stored report as its feed record (crawler/feed.py).
+FEED_EXPORTERS = {
+    "jsonlines": "pipelines.feeds.ReportJsonLinesExporter",
+    "jsonl": "pipelines.feeds.ReportJsonLinesExporter",
+    "jl": "pipelines.feeds.ReportJsonLinesExporter",
+    "json": "pipelines.feeds.ReportJsonExporter",
+    "csv": "pipelines.feeds.ReportCsvExporter",
+    "xml": "pipelines.feeds.ReportXmlExporter",
+}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 globals().update(env_overrides({k: v for k, v in dict(globals()).items() if k.startswith("ZWGK_")}))

@@ -43,6 +43,7 @@ class StorePipeline:
     def process_item(self, item: ReportItem) -> ReportItem:
         result = shared_store(self.crawler).save(item, run_id=self.run_id)
         item.store_status = result.status
+        item.report_id = result.report_id
         self.stats.count(item.portal, result.status)
         for w in item.warnings:
             self.stats.warn(item.portal, f"{item.url}: {w}")
