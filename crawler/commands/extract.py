@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from crawler.document import Document
+from crawler.inputs import STDIN, InputError, expand
 
 HELP = "Extract the clean text and metadata of an HTML page, PDF, DOCX or text file (path or URL)."
 
@@ -18,7 +19,8 @@ _UA = "Mozilla/5.0 (compatible; zwgk extract; +https://github.com/)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="PATH_OR_URL", help="a file (.html, .pdf, .docx, .txt, .md) or an http(s) URL")
+    parser.add_argument("source", metavar="PATH_OR_URL",
+                        help="a file (.html, .pdf, .docx, .txt, .md), a folder of them, - for standard input, or an http(s) URL")
     parser.add_argument("--json", action="store_true", help="print Document.to_dict() as one JSON line")
     parser.add_argument("--url", default="", help="the page's original URL (resolves relative attachment links)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a URL (default 30)")
@@ -95,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     elif "://" in src:
         print(f"zwgk extract: unsupported URL scheme: {src}", file=sys.stderr)
         return 2
+    elif src == STDIN or Path(src).is_dir():
+        return _run_inputs(args)
     else:
         path = Path(src)
         if not path.is_file():
@@ -109,3 +113,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(readable(doc))
     return 0
+
+
+def _run_inputs(args: argparse.Namespace) -> int:
+    """Standard input, or every report file of a folder (one JSON line, or one block, per file)."""
+    try:
+        inputs = expand([args.source])
+    except InputError as exc:
+        print(f"zwgk extract: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    for inp in inputs:
+        try:
+            data = inp.read()
+            if len(data) > MAX_BYTES:
+                raise ValueError(f"larger than {MAX_BYTES} bytes")
+            doc = document_for(data, inp.filename, args.url)
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            failed += 1
+            print(f"zwgk extract: {inp.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps({"path": inp.name, **doc.to_dict()}, ensure_ascii=False), flush=True)
+        else:
+            print(f"== {inp.name}\n{readable(doc)}", flush=True)
+    return 1 if failed else 0

@@ -10,18 +10,26 @@ HELP = "Parse annual reports (.html/.pdf/.docx/.xlsx/.xls/.doc/.wps/.txt/.md) in
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="report files")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="report files, folders of them (recursively), or - for standard input")
     parser.add_argument("--json", action="store_true", help="one JSON object per input per line (default)")
     parser.add_argument("--summary", action="store_true", help="a short human-readable line per input instead")
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.report.parse import parse_path
+    from crawler.inputs import InputError, expand
+    from crawler.report.parse import parse_bytes
 
+    try:
+        inputs = expand(args.paths)
+    except InputError as exc:
+        print(f"zwgk parse: {exc}", file=sys.stderr)
+        return 2
     failed = 0
-    for path in args.paths:
+    for inp in inputs:
+        path = inp.name
         try:
-            rep = parse_path(path)
+            rep = parse_bytes(inp.read(), filename=inp.filename)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             failed += 1
             print(json.dumps({"path": path, "error": f"{type(exc).__name__}: {exc}"}, ensure_ascii=False), flush=True)
