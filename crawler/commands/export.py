@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
+from crawler.commands.storearg import existing_store_url
 from crawler.export import FORMATS, STDOUT, export, output_format
-from crawler.store import StoreError, default_store_url, open_store, sqlite_path
+from crawler.store import StoreError, open_store
 
 HELP = "export reports as jsonl, csv or parquet (wide: one column per field key)"
 
@@ -33,12 +33,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"zwgk export: {exc}", file=sys.stderr)
         return 2
     try:
-        url = args.store or default_store_url()
-        path = sqlite_path(url)
-        if path is not None and not Path(path).is_file():
-            # Opening would create an empty store and export nothing: say where the store was looked for.
-            raise StoreError(f"no store at {path}; crawl into it first (zwgk crawl / zwgk demo) or give --store")
-        store = open_store(url)
+        store = open_store(existing_store_url(args.store))
     except StoreError as exc:
         print(f"zwgk export: {exc}", file=sys.stderr)
         return 2
