@@ -10,7 +10,7 @@ from crawler import __version__
 
 # name -> module under crawler.commands; each defines HELP, configure(parser) and run(args) -> int.
 COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue", "fields",
-            "coverage")
+            "coverage", "metadata")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

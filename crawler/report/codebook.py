@@ -143,8 +143,9 @@ def _describe(key: str) -> tuple[str, str, str]:
 def _key_templates() -> dict[str, list[str]]:
     """key -> the templates that have it, in the order keys are printed."""
     out: dict[str, list[str]] = {}
-    for template in TEMPLATES:
-        for table in TITLE:
+    for table in TITLE:
+        # The current template's printed order first; keys only the 2019 template has follow.
+        for template in sorted(TEMPLATES, reverse=True):
             # other_all: a 2021 report printing the 2019 template's single 其他处理 row
             for other_all in (False, True):
                 for key in expected_keys(table, template, other_all):
@@ -152,6 +153,8 @@ def _key_templates() -> dict[str, list[str]]:
                     if template not in found and not (other_all and template == "2021" and key.startswith(
                             "requests.other.all")):
                         found.append(template)
+    for found in out.values():
+        found.sort()
     for key in sorted(PROSE_KEYS | {k for k, _ in LEGACY_ROWS}):
         out.setdefault(key, []).append(LEGACY)
     return out
