@@ -43,10 +43,8 @@ ZWGK_HEARTBEAT_SECONDS = 5.0  # worker liveness; a dead worker's in-flight reque
 ZWGK_MAX_IN_FLIGHT = 0  # requests one worker holds at a time; 0 = CONCURRENT_REQUESTS
 
 # --- politeness and robustness -------------------------------------------------------------------
-USER_AGENT = (
-    f"zwgk/{__version__} (government information-disclosure report crawler; "
-    "+https://pypi.org/project/zwgk/)"
-)
+# No project page is named here: an operator adds where to reach them (README, "Politeness and faults").
+USER_AGENT = f"zwgk/{__version__} (government information-disclosure report crawler)"
 ROBOTSTXT_OBEY = True  # switch off with `zwgk crawl --ignore-robots` for portals you have permission for
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
