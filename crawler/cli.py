@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
+from types import FrameType
 
 from crawler import __version__
 
 # name -> module under crawler.commands; each defines HELP, configure(parser) and run(args) -> int.
-COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue", "fields",
-            "coverage", "metadata")
+COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue", "init",
+            "fields", "coverage", "metadata")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -36,6 +39,19 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# Exit codes of a command stopped by a signal, as a shell reports them (128 + the signal number).
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that transactions roll back and `finally` blocks run."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(f"received signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
@@ -44,13 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 1
+    # SIGTERM would otherwise end the process on the spot, without rollback or a clean exit code;
+    # `zwgk crawl` replaces this with Scrapy's graceful shutdown once its reactor runs.
+    main_thread = threading.current_thread() is threading.main_thread()  # (tests call main() from threads)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         return int(args._run(args) or 0)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("zwgk: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -99,24 +99,31 @@ def sniff_binary(body: bytes) -> str | None:
     return None
 
 
+def _level1_hanzi() -> frozenset[str]:
+    """GB2312 level-1 hanzi (rows 0xB0–0xD7): the 3755 common characters."""
+    out: set[str] = set()
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.add(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue  # the unused positions at the end of row 0xD7
+    return frozenset(out)
+
+
+# built once: encoding every character of every page to test it cost ~15 % of a real page's time
+_LEVEL1 = _level1_hanzi()
+_MAX_CJK_SAMPLE = 5000
+
+
 def _common_ratio(text: str) -> float:
     """Share of CJK characters that are GB2312 level-1 hanzi (the 3755 common ones).
 
     Ordinary Chinese text scores above 0.9; UTF-8 read as GBK lands mostly in level 2 and the
     GBK extensions (鏀垮簻淇℃伅), so it scores far lower.
     """
-    total = common = 0
-    for ch in _CJK.findall(text[:_SAMPLE]):
-        total += 1
-        try:
-            b = ch.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        if 0xB0 <= b[0] <= 0xD7:
-            common += 1
-        if total >= 5000:
-            break
-    return common / total if total else 1.0
+    chars = _CJK.findall(text[:_SAMPLE])[:_MAX_CJK_SAMPLE]
+    return sum(map(_LEVEL1.__contains__, chars)) / len(chars) if chars else 1.0
 
 
 def _cjk_count(text: str) -> int:

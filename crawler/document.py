@@ -36,7 +36,7 @@ class Document:
     script: str = "simplified"  # simplified | traditional
     encoding: str = ""
     warnings: list[str] = field(default_factory=list)
-    # how the text was found: container+trafilatura | container | trafilatura | density | plain | ""
+    # how the text was found: container | trafilatura | density | plain | ""
     method: str = ""
 
     def to_dict(self) -> dict[str, Any]:

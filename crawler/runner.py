@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,14 +23,29 @@ EXIT_SOME_FAILED = 2
 EXIT_ALL_FAILED = 3
 
 
+# A forced stop (second Ctrl-C) that cannot reach the reactor within this many seconds (a long
+# synchronous step on it) ends the process from a watchdog thread instead.
+FORCED_EXIT_SECONDS = 5.0
+# After an interrupted crawl is recorded, the interpreter's exit (joining threads and workers) gets
+# this long before the process ends anyway: Ctrl-C must never leave a hung process behind.
+EXIT_GRACE_SECONDS = 10.0
+
+logger = logging.getLogger(__name__)
+
+
 @dataclass
 class CrawlOutcome:
     portals: dict[str, Any] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    signal: int = 0  # the first SIGINT/SIGTERM received, 0 if none
+    forced: bool = False  # a second signal stopped the crawl at once
+    reason: str = "finished"  # runs.finish_reason: finished | interrupted | failed
 
     @property
     def exit_code(self) -> int:
+        if self.signal:
+            return 128 + self.signal  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
         if not self.portals:
             return EXIT_ALL_FAILED
         bad = [p for p in self.portals.values() if p["status"] not in ("ok", "idle")]
@@ -110,10 +128,123 @@ def finish_jobdir(jobdir: str, finish_reason: str) -> None:
     state_file.write_text(json.dumps(state), encoding="utf-8")
 
 
-def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> CrawlOutcome:
-    """Crawl with the portal spider until done; returns per-portal results."""
-    from scrapy.crawler import AsyncCrawlerProcess
+def _process_class() -> type:
+    """AsyncCrawlerProcess that remembers the stop signal and makes the second one stop at once.
 
+    Scrapy's first SIGINT/SIGTERM stops scheduling and lets the requests and items in flight finish
+    (kept). Its second one calls reactor.stop(), which still waits for the engine to close (the
+    "before shutdown" trigger): with a slow download or parse in flight a second Ctrl-C did nothing.
+    Here the second one crashes the reactor (no shutdown triggers), and a watchdog ends the process
+    if even that cannot run within FORCED_EXIT_SECONDS.
+    """
+    from scrapy.crawler import AsyncCrawlerProcess
+    from scrapy.utils.ossignal import install_shutdown_handlers
+
+    class ZwgkCrawlerProcess(AsyncCrawlerProcess):  # type: ignore[misc]
+        zwgk_signal = 0
+        zwgk_forced = False
+
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            self.zwgk_signal = self.zwgk_signal or signum
+            super()._signal_shutdown(signum, frame)
+
+        def _signal_kill(self, signum: int, frame: Any) -> None:
+            from twisted.internet import reactor
+
+            install_shutdown_handlers(signal.SIG_IGN)
+            self.zwgk_forced = True
+            watchdog = threading.Timer(FORCED_EXIT_SECONDS, _hard_exit, (128 + (self.zwgk_signal or signum),))
+            watchdog.daemon = True
+            watchdog.start()
+            reactor.callFromThread(self._crash, signum)
+
+        @staticmethod
+        def _crash(signum: int) -> None:
+            from twisted.internet import reactor
+
+            logger.warning("Received %s twice: stopping now, without waiting for the requests in flight",
+                           signal.Signals(signum).name)
+            reactor.crash()
+
+    return ZwgkCrawlerProcess
+
+
+def _hard_exit(code: int) -> None:
+    """The last resort of a forced stop: the reactor did not come back in time."""
+    print(f"zwgk crawl: still busy {FORCED_EXIT_SECONDS:g} s after the second stop signal; exiting now "
+          "(this run stays unrecorded, as after a kill; with --jobdir the next run resumes it)",
+          file=sys.stderr, flush=True)
+    for child in multiprocessing.active_children():  # the parse workers ignore SIGINT/SIGTERM
+        child.kill()
+    os._exit(code)
+
+
+def exit_guard(code: int, seconds: float = EXIT_GRACE_SECONDS) -> None:
+    """End the process with `code` if the interpreter's exit (joining threads and worker processes)
+    has not ended it within `seconds`: an interrupted crawl must not hang after it was recorded."""
+
+    def expire() -> None:
+        busy = ", ".join(t.name for t in threading.enumerate() if t is not threading.current_thread())
+        print(f"zwgk crawl: still running {seconds:g} s after the crawl stopped ({busy or 'no threads'}; "
+              f"{len(multiprocessing.active_children())} worker processes); exiting anyway", file=sys.stderr, flush=True)
+        for child in multiprocessing.active_children():
+            child.kill()
+        os._exit(code)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+
+
+def end_interrupted(outcome: CrawlOutcome, command: str) -> int:
+    """After a crawl stopped by a signal (and recorded): say so, make sure the process ends, and
+    return its exit code (130 for SIGINT, 143 for SIGTERM)."""
+    name = signal.Signals(outcome.signal).name
+    how = ("stopped at once by a second signal (the requests in flight were dropped)" if outcome.forced
+           else "stopped after the requests in flight")
+    print(f"zwgk {command}: interrupted by {name}, {how}; recorded in the store's runs table as interrupted"
+          + ("" if outcome.forced else "; run the same command again to continue (with --jobdir: where it stopped)"),
+          file=sys.stderr, flush=True)
+    if outcome.forced:
+        # the reactor was crashed: its thread pool was never stopped and would hold the exit
+        sys.stdout.flush()
+        os._exit(outcome.exit_code)
+    exit_guard(outcome.exit_code)
+    return outcome.exit_code
+
+
+def run_reason(signum: int, scrapy_reason: str) -> str:
+    """runs.finish_reason from how the crawl stopped: a signal, or Scrapy's close reason."""
+    if signum:
+        return "interrupted"
+    return "finished" if scrapy_reason == "finished" else "failed"
+
+
+def record_run_end(crawler: Any, settings: Any, outcome: CrawlOutcome) -> None:
+    """Write the run's reason (and, after a forced stop, its counts) into the runs table.
+
+    The store pipeline records the counts when the spider closes but cannot know the reason (Scrapy
+    publishes it later); after a forced stop the spider never closed at all.
+    """
+    from crawler.store import StoreError, open_store
+
+    run_id = getattr(crawler, "_zwgk_run_id", None)
+    if run_id is None:
+        return  # the spider never opened: no run was started
+    left_open = getattr(crawler, "_zwgk_store", None)
+    if left_open is not None:  # a forced stop: the pipeline never closed its store
+        left_open.close()
+        crawler._zwgk_store = None
+    try:
+        with open_store(settings.get("ZWGK_STORE"), archive_dir=settings.get("ZWGK_ARCHIVE_DIR") or None,
+                        must_exist=True) as store:
+            store.finish_run(run_id, outcome.totals, outcome.portals, reason=outcome.reason)
+    except (StoreError, OSError) as exc:
+        print(f"zwgk crawl: could not record how run {run_id} ended ({outcome.reason}): {exc}", file=sys.stderr)
+
+
+def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> CrawlOutcome:
+    """Crawl with the portal spider until done (or stopped by a signal); returns per-portal results."""
     from pipelines.portalstats import PortalStats
     from spiders.portal import PortalSpider
 
@@ -124,15 +255,26 @@ def run_crawl(spider_kwargs: dict[str, str], overrides: dict[str, Any]) -> Crawl
     # robots.txt fetch failures are logged with a traceback by Scrapy; the per-portal summary
     # already says what failed.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NoTraceback())
-    process = AsyncCrawlerProcess(settings)
+    process = _process_class()(settings)
     crawler = process.create_crawler(PortalSpider)
     started = time.monotonic()
     process.crawl(crawler, **spider_kwargs)
     process.start()
-    if jobdir:
-        finish_jobdir(jobdir, str(crawler.stats.get_value("finish_reason") or ""))
+    scrapy_reason = str(crawler.stats.get_value("finish_reason") or "")
+    if process.zwgk_forced:
+        pool = getattr(crawler, "_zwgk_parse_pool", None)
+        if pool is not None:
+            pool.terminate()
+    elif jobdir:
+        # after a forced stop Scrapy's queue was not saved: the job stays "running", and the next
+        # run walks it again as after a kill
+        finish_jobdir(jobdir, scrapy_reason)
     stats = PortalStats.of(crawler)
-    return CrawlOutcome(portals=stats.as_dict(), totals=stats.totals(), seconds=time.monotonic() - started)
+    outcome = CrawlOutcome(portals=stats.as_dict(), totals=stats.totals(), seconds=time.monotonic() - started,
+                           signal=process.zwgk_signal, forced=process.zwgk_forced,
+                           reason=run_reason(process.zwgk_signal, scrapy_reason))
+    record_run_end(crawler, settings, outcome)
+    return outcome
 
 
 def print_summary(outcome: CrawlOutcome, out: Any = sys.stderr) -> None:

@@ -20,18 +20,25 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from crawler.items import ReportItem
+from crawler.stopsignals import held_while_spawning, ignore_in_worker
 
 logger = logging.getLogger(__name__)
 
 Stage = Callable[[ReportItem], ReportItem]
 
+def _processes(pool: ProcessPoolExecutor) -> list[Any]:
+    # the executor keeps its processes in a private mapping (None once it has shut down)
+    return list((getattr(pool, "_processes", None) or {}).values())
+
 
 def _worker_start() -> None:
-    """In each worker: leave when the crawl process is gone (a SIGKILLed crawl would otherwise leave
-    its workers waiting forever), then load what every parse needs (division codes, extractor)."""
+    """In each worker: ignore the stop signals (crawler/stopsignals.py); leave when the crawl process is
+    gone (a SIGKILLed crawl would otherwise leave its workers waiting forever); then load what every
+    parse needs (division codes, extractor)."""
     import threading
     import time
 
+    ignore_in_worker()
     parent = os.getppid()
 
     def watch() -> None:
@@ -52,6 +59,7 @@ class ParsePool:
         self.processes = processes
         self.timeout = timeout
         self._executor: ProcessPoolExecutor | None = None
+        self._retired: list[ProcessPoolExecutor] = []  # shut down, maybe still finishing an item
 
     @classmethod
     def of(cls, crawler: Any) -> ParsePool | None:
@@ -80,19 +88,19 @@ class ParsePool:
         return self._executor
 
     def submit(self, fn: Stage, item: ReportItem) -> tuple[Future, ProcessPoolExecutor]:
-        pool = self._pool()
-        return pool.submit(fn, item), pool
+        with held_while_spawning():  # the executor spawns its workers from submit()
+            pool = self._pool()
+            return pool.submit(fn, item), pool
 
     def discard(self, pool: ProcessPoolExecutor, kill: bool = False) -> None:
         """Forget a broken (or hung) pool; the next item starts a fresh one."""
         if self._executor is pool:
             self._executor = None
         if kill:
-            # A hung parse cannot be cancelled any other way; the executor keeps its processes in a
-            # private mapping (None once it has shut down).
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            for proc in _processes(pool):  # a hung parse cannot be cancelled any other way
                 proc.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        self._retired.append(pool)
 
     def close(self) -> None:
         # Not waiting here: this runs on the reactor thread while Scrapy closes its downloader on
@@ -100,7 +108,16 @@ class ParsePool:
         # queue closes; the interpreter joins them at exit.
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+            self._retired.append(self._executor)
             self._executor = None
+
+    def terminate(self) -> None:
+        """Kill every worker now (a forced stop: the parses in progress are abandoned)."""
+        for pool in [*self._retired, *([self._executor] if self._executor is not None else [])]:
+            for proc in _processes(pool):
+                proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._executor, self._retired = None, []
 
 
 async def off_reactor(crawler: Any, fn: Stage, item: ReportItem) -> ReportItem:

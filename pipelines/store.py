@@ -39,6 +39,7 @@ class StorePipeline:
         spider = self.crawler.spider
         args = {k: v for k, v in vars(spider).items() if isinstance(v, (str, int, float, bool))}
         self.run_id = shared_store(self.crawler).start_run(spider=spider.name, args=args)
+        self.crawler._zwgk_run_id = self.run_id  # the runner adds how the run ended (crawler/runner.py)
 
     def process_item(self, item: ReportItem) -> ReportItem:
         result = shared_store(self.crawler).save(item, run_id=self.run_id)

@@ -52,7 +52,7 @@ def test_export_takes_the_format_from_the_extension(store: Path, tmp_path: Path)
     assert run.returncode == 0, run.stderr
     assert pq.read_table(tmp_path / "x.parquet").num_rows == 3  # a real Parquet file, not JSONL
     run = zwgk("export", "--store", str(store), "-o", "x.out", cwd=tmp_path)
-    assert run.returncode == 2 and b"give --format" in run.stderr and not (tmp_path / "x.out").exists()
+    assert run.returncode == 1 and b"give --format" in run.stderr and not (tmp_path / "x.out").exists()
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
@@ -70,7 +70,7 @@ def test_export_to_stdout_writes_no_file(store: Path, tmp_path: Path, fmt: str) 
 
 def test_export_from_a_missing_store_is_an_error_and_creates_nothing(tmp_path: Path) -> None:
     run = zwgk("export", "-o", "x.jsonl", cwd=tmp_path)
-    assert run.returncode == 2 and b"no store at zwgk.db" in run.stderr
+    assert run.returncode == 1 and b"zwgk.db does not exist" in run.stderr
     assert not (tmp_path / "zwgk.db").exists() and not (tmp_path / "x.jsonl").exists()
 
 

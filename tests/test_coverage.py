@@ -102,7 +102,7 @@ def test_cli_writes_csv_svg_and_html_for_the_demo_store(tmp_path: Path) -> None:
 def test_cli_refuses_a_store_that_does_not_exist(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "crawler.cli", "coverage"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
-    assert run.returncode == 2 and "no store at zwgk.db" in run.stderr
+    assert run.returncode == 1 and "zwgk.db does not exist" in run.stderr
     assert not (tmp_path / "zwgk.db").exists()
 
 

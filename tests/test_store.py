@@ -19,9 +19,6 @@ from crawler.store.schema import MIGRATIONS
 from tests import test_store_support as support
 from tests.test_store_support import load_benchmark, make_item
 
-# Migration numbers, in order (branches reserve numbers, so the list can have gaps until they merge).
-VERSIONS = [m.version for m in MIGRATIONS]
-
 pg_url, store_url = support.pg_url, support.store_url  # fixtures shared with the export tests
 
 BENCH = load_benchmark()
@@ -48,10 +45,11 @@ def test_schema_created_with_views(store_url: str) -> None:
             assert s._q("PRAGMA journal_mode").fetchone()[0] == "wal"
     with open_store(store_url) as s:  # reopening an up-to-date database changes nothing
         assert s.schema_version() == SCHEMA_VERSION
-        assert count(s, "schema_version") == len(VERSIONS)
+        assert count(s, "schema_version") == len(MIGRATIONS)
 
 
-@pytest.mark.parametrize("from_version", VERSIONS[:-1])
+# every released version but the last (version numbers may have gaps: branches reserve theirs)
+@pytest.mark.parametrize("from_version", [m.version for m in MIGRATIONS[:-1]])
 def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from_version: int) -> None:
     text = report_text(3, 2022)
     with open_store(store_url, archive_dir=str(tmp_path / "arc"), schema_version=from_version) as old:
@@ -71,7 +69,8 @@ def test_previous_version_upgrades_in_place(store_url: str, tmp_path: Path, from
             old._index_near(1, text)
     with open_store(store_url, archive_dir=str(tmp_path / "arc")) as s:
         assert s.schema_version() == SCHEMA_VERSION
-        assert [r[0] for r in s._q("SELECT version FROM schema_version ORDER BY version")] == VERSIONS
+        assert [r[0] for r in s._q("SELECT version FROM schema_version ORDER BY version")] == [
+            m.version for m in MIGRATIONS]
         assert s._q("SELECT minhash IS NOT NULL FROM reports WHERE id = 1").fetchone()[0]
         assert count(s, "lsh") == dedup.BANDS
         assert next(s.reports())["cells"] == {"requests.new.total": 7}
@@ -276,6 +275,12 @@ def test_runs_and_seen_store(store_url: str, tmp_path: Path) -> None:
         assert [r["id"] for r in runs] == [run + 1, run]
         assert runs[1]["counts"] == {"new": 1, "duplicate": 0} and runs[1]["portals"] == {"a": {"pages": 3}}
         assert runs[1]["args"]["since"] == 2020 and runs[1]["finished_at"] and runs[0]["finished_at"] is None
+        assert runs[1]["finish_reason"] is None  # the pipeline does not know; the crawl process adds it
+        s.finish_run(run, {"new": 2}, {"a": {"pages": 4}}, reason="interrupted")
+        s.finish_run(run, {"new": 2}, {"a": {"pages": 4}})  # a later write without a reason keeps it
+        assert s.runs(limit=5)[1]["finish_reason"] == "interrupted" and s.runs(limit=5)[1]["counts"] == {"new": 2}
+        with pytest.raises(ValueError, match="not one of finished, interrupted, failed"):
+            s.finish_run(run, {}, {}, reason="shutdown")
 
 
 def _stub_analyse(item: ReportItem) -> ReportItem:
@@ -324,9 +329,12 @@ def test_reparse_command_reports_missing_archive_bodies(tmp_path: Path) -> None:
         ref = s._q("SELECT archive_ref FROM sources WHERE url = 'http://a/2.html'").fetchone()[0]
     (tmp_path / "z-archive" / ref).unlink()
     args = argparse.Namespace(store=str(db), archive_dir=None, json=True)
-    assert reparse.run(args, analyse=_stub_analyse) == 1  # a missing body is an error exit, after the rest
+    assert reparse.run(args, analyse=_stub_analyse) == reparse.EXIT_KEPT  # the rest is rebuilt; 丁局 is kept
     with open_store(str(db)) as s:
-        assert [r["agency"] for r in s.reports()] == ["丙局"]
+        recs = {r["agency"]: r for r in s.reports()}
+        assert sorted(recs) == ["丁局", "丙局"] and recs["丁局"]["id"] == 2  # kept as it was, id included
+        assert recs["丙局"]["title"].startswith("重新解析：") and not recs["丁局"]["title"].startswith("重新解析：")
+        assert recs["丁局"]["cells"] == {"requests.new.total": 2} and len(recs["丁局"]["sources"]) == 1
         assert any("archive body missing" in w[0] for w in s._q("SELECT message FROM warnings"))
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from crawler.commands.storearg import existing_store_url
+from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "what the corpus covers: agencies × report years (complete, partial, missing) as CSV, SVG and HTML"
@@ -26,11 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from crawler.coverage import MISSING, collect, to_csv, to_html, to_svg
 
     try:
-        with open_store(existing_store_url(args.store)) as store:
+        with open_store(args.store, must_exist=True) as store:  # a reading command never creates a store
             cov = collect(store, args.province)
     except StoreError as exc:
         print(f"zwgk coverage: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     out = Path(args.output)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         (out / HTML_NAME).write_text(to_html(cov, SVG_NAME), encoding="utf-8")
     except OSError as exc:
         print(f"zwgk coverage: cannot write to {out}: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     counts = cov.counts()
     totals = {"agencies": len(cov.agencies), "first_year": cov.first_year, "last_year": cov.last_year,
               **{k: counts.get(k, 0) for k in ("complete", "partial", "not_found", "unassessed", MISSING)},

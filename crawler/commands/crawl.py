@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.runner import EXIT_USAGE, print_summary, project_settings, run_crawl
+from crawler.runner import EXIT_USAGE, end_interrupted, print_summary, project_settings, run_crawl
 
 HELP = "crawl portals for annual reports and store them"
 
@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
               "tokens": ",".join(args.token)}
     outcome = run_crawl(kwargs, overrides)
     print_summary(outcome)
+    if outcome.signal:
+        return end_interrupted(outcome, "crawl")
     code = outcome.exit_code
     if code:
         failed = [n for n, p in outcome.portals.items() if p["status"] not in ("ok", "idle")]

@@ -7,7 +7,7 @@ import sys
 import time
 
 from crawler.commands.crawl import add_crawl_options, settings_from_args
-from crawler.runner import EXIT_USAGE, print_summary, run_crawl
+from crawler.runner import EXIT_USAGE, end_interrupted, print_summary, run_crawl
 
 HELP = "crawl the bundled demo portal into ./zwgk.db and check the result against its ground truth"
 
@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"demo portal serving on {base} ({len(portal.ground_truth)} reports)", file=sys.stderr)
         outcome = run_crawl({"url": base + COLUMN_PATH, "name": "demo"}, overrides)
     print_summary(outcome)
+    if outcome.signal:
+        return end_interrupted(outcome, "demo")
     found, problems = check_against_ground_truth(
         store_url, overrides.get("ZWGK_ARCHIVE_DIR") or None, portal.ground_truth  # type: ignore[arg-type]
     )

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from crawler.commands.storearg import existing_store_url
 from crawler.export import FORMATS, STDOUT, export, output_format
+from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
 HELP = "export reports as jsonl, csv or parquet (wide: one column per field key)"
@@ -31,12 +31,12 @@ def run(args: argparse.Namespace) -> int:
         fmt = output_format(args.output, args.format)
     except ValueError as exc:
         print(f"zwgk export: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
-        store = open_store(existing_store_url(args.store))
+        store = open_store(args.store, must_exist=True)  # a reading command never creates a store
     except StoreError as exc:
         print(f"zwgk export: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         summary = export(store, fmt, args.output, year=args.year, province=args.province,
                          agency=args.agency, template=args.template, with_text=not args.no_text)

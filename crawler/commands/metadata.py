@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from crawler.commands.storearg import existing_store_url
-from crawler.store import StoreError, sqlite_path
+from crawler.runner import EXIT_USAGE
+from crawler.store import StoreError, default_store_url, sqlite_path
 
 HELP = "write Datasette metadata for a SQLite store: table and column descriptions, search, hidden tables"
 
@@ -23,15 +23,15 @@ def run(args: argparse.Namespace) -> int:
     from crawler.store import open_store
 
     try:
-        url = existing_store_url(args.store)
+        url = args.store or default_store_url()
         path = sqlite_path(url)
         if path is None:
             raise StoreError("Datasette reads SQLite files; give --store with a SQLite path")
-        with open_store(url):  # brings the schema (views, full-text index) up to date first
+        with open_store(url, must_exist=True):  # brings the schema (views, full-text index) up to date
             pass
     except StoreError as exc:
         print(f"zwgk metadata: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     text = json.dumps(metadata(Path(path).stem), ensure_ascii=False, indent=1) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
@@ -40,6 +40,6 @@ def run(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
         print(f"zwgk metadata: cannot write {args.output}: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     print(f"zwgk metadata: wrote {args.output}; run: datasette {path} -m {args.output}", file=sys.stderr)
     return 0

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
+from crawler.runner import EXIT_USAGE
 from crawler.store import StoreError, open_store
 
-HELP = "corpus statistics: reports by year, province, template; share passing checks"
+HELP = "corpus statistics: reports by year, province, template; share passing checks; the last crawl runs"
+
+LAST_RUNS = 5  # crawl runs shown, newest first
+RUN_COUNTS = ("pages", "new", "changed", "unchanged", "failed", "errors")  # counts shown per run
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -44,12 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if args.redis:
         return run_queue(args)
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, must_exist=True)  # a reading command never creates a store
     except StoreError as exc:
         print(f"zwgk stats: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         st = store.stats()
+        st["runs"] = [{k: r[k] for k in ("id", "started_at", "finished_at", "finish_reason", "counts")}
+                      for r in store.runs(limit=LAST_RUNS)]
     finally:
         store.close()
     if args.json:
@@ -73,4 +80,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{title}:")
         for k, n in st[key].items():
             print(f"  {k:<20} {n:>8}")
+    print("\nlast runs (newest first):" if st["runs"] else "\nno crawl runs recorded")
+    for r in st["runs"]:
+        c = r["counts"] or {}
+        print(f"  #{r['id']:<5} {r['started_at']}  {r['finished_at'] or '-':<24}  {run_state(r):<12} "
+              + " ".join(f"{k} {c.get(k, 0)}" for k in RUN_COUNTS))
     return 0
+
+
+def run_state(run: dict[str, Any]) -> str:
+    """How a run ended, also for runs whose reason is not recorded."""
+    if run["finish_reason"]:
+        return str(run["finish_reason"])
+    # no reason: recorded by an older zwgk or by `scrapy crawl`, or a crawl still running or killed
+    return "unknown" if run["finished_at"] else "running/killed"

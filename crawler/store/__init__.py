@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.store.base import SaveResult, SeenInfo, Store, StoreError
+from crawler.store.base import SaveResult, SeenInfo, Store, StoreError, StoreMissing
 from crawler.store.schema import LATEST as SCHEMA_VERSION
 from crawler.store.schema import VIEW_NAMES
 
-__all__ = ["open_store", "default_store_url", "Store", "SaveResult", "SeenInfo", "StoreError",
+__all__ = ["open_store", "default_store_url", "Store", "SaveResult", "SeenInfo", "StoreError", "StoreMissing",
            "SCHEMA_VERSION", "VIEW_NAMES"]
 
 
@@ -36,21 +36,29 @@ def sqlite_path(url: str) -> str | None:
 
 
 def open_store(url: str | None = None, archive_dir: str | None = None, *,
-               schema_version: int | None = None) -> Store:
-    """Open (create, migrate) a store. `schema_version` stops migrating at that version (tests)."""
+               schema_version: int | None = None, must_exist: bool = False) -> Store:
+    """Open (create, migrate) a store. `schema_version` stops migrating at that version (tests).
+
+    With `must_exist` (the reading commands and reparse) nothing is created: a SQLite file, a
+    PostgreSQL schema or a zwgk schema that is not there raises StoreMissing, which names the store.
+    An existing store of an older version is still upgraded in place.
+    """
     url = url or default_store_url()
     path = sqlite_path(url)
     store: Store
     if path is None:
         from crawler.store.postgres import PostgresStore
 
-        store = PostgresStore(url, archive_dir or "zwgk-archive")
+        store = PostgresStore(url, archive_dir or "zwgk-archive", must_exist=must_exist)
     else:
         from crawler.store.sqlite import SQLiteStore
 
         p = Path(path)
-        store = SQLiteStore(p, archive_dir or p.with_name(p.stem + "-archive"))
+        store = SQLiteStore(p, archive_dir or p.with_name(p.stem + "-archive"), must_exist=must_exist)
     try:
+        if must_exist and not store.has_schema():
+            raise StoreMissing(f"{store.describe()} is not a zwgk store (it has no schema_version table); "
+                               "check --store / ZWGK_STORE")
         store.migrate(schema_version)
     except BaseException:
         store.close()

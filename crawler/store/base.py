@@ -56,48 +56,16 @@ class SeenInfo:
     http_status: int | None = None
 
 
+# How a crawl run ended (runs.finish_reason): completely, stopped by SIGINT/SIGTERM, or by an error.
+RUN_REASONS = ("finished", "interrupted", "failed")
+
+
 class StoreError(Exception):
     """Bad store URL, unreachable database, or a database newer than this code."""
 
 
-def _analysed(
-    items: Iterator[tuple[Any, ReportItem | None, BaseException | None]],
-    analyse: Callable[[ReportItem], ReportItem], workers: int,
-) -> Iterator[tuple[Any, ReportItem | None, BaseException | None]]:
-    """The items analysed, in order: here, or in worker processes with a bounded window (bodies can
-    be large, so only a few are in flight at a time)."""
-    if workers <= 1:
-        for r, item, missing in items:
-            if item is None:
-                yield r, None, missing
-                continue
-            try:
-                yield r, analyse(item), None
-            except Exception as exc:  # noqa: BLE001 - reported by the caller
-                yield r, item, exc
-        return
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    window: deque[tuple[Any, ReportItem | None, BaseException | None, Future | None]] = deque()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-
-        def drain_one() -> tuple[Any, ReportItem | None, BaseException | None]:
-            r, item, missing, fut = window.popleft()
-            if fut is None:
-                return r, item, missing
-            try:
-                return r, fut.result(), None
-            except Exception as exc:  # noqa: BLE001 - reported by the caller
-                return r, item, exc
-
-        for r, item, missing in items:
-            window.append((r, item, missing, pool.submit(analyse, item) if item is not None else None))
-            if len(window) >= 4 * workers:
-                yield drain_one()
-        while window:
-            yield drain_one()
+class StoreMissing(StoreError):
+    """A store opened for reading (must_exist) is not there: nothing was created."""
 
 
 def utcnow() -> str:
@@ -186,6 +154,14 @@ class Store:
     def close(self) -> None:
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """The store as a user named it, for messages."""
+        raise NotImplementedError
+
+    def has_schema(self) -> bool:
+        """Does the database hold a zwgk schema (its schema_version table)?"""
+        raise NotImplementedError
+
     def __enter__(self) -> Store:
         return self
 
@@ -249,20 +225,26 @@ class Store:
         assert rid is not None
         return rid
 
-    def finish_run(self, run_id: int, counts: dict[str, Any], portals: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, counts: dict[str, Any], portals: dict[str, Any],
+                   reason: str | None = None) -> None:
+        """Record a run's end, counts and per-portal results; `reason` (one of RUN_REASONS) when
+        known. Called again with the reason once the crawl process knows how it ended."""
+        if reason is not None and reason not in RUN_REASONS:
+            raise ValueError(f"run finish reason {reason!r} is not one of {', '.join(RUN_REASONS)}")
         with self._tx():
-            self._q("UPDATE runs SET finished_at = ?, counts = ?, portals = ? WHERE id = ?",
+            self._q("UPDATE runs SET finished_at = ?, counts = ?, portals = ?, "
+                    "finish_reason = COALESCE(?, finish_reason) WHERE id = ?",
                     (utcnow(), json.dumps(counts, ensure_ascii=False, default=str),
-                     json.dumps(portals, ensure_ascii=False, default=str), run_id))
+                     json.dumps(portals, ensure_ascii=False, default=str), reason, run_id))
 
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals FROM runs "
+        rows = self._q("SELECT id, spider, args, started_at, finished_at, counts, portals, finish_reason FROM runs "
                        "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         out = []
         for r in rows:
             out.append({"id": r[0], "spider": r[1], "args": json.loads(r[2] or "{}"), "started_at": r[3],
                         "finished_at": r[4], "counts": json.loads(r[5]) if r[5] else None,
-                        "portals": json.loads(r[6]) if r[6] else None})
+                        "portals": json.loads(r[6]) if r[6] else None, "finish_reason": r[7]})
         return out
 
     def seen(self, url: str) -> SeenInfo | None:
@@ -714,52 +696,8 @@ class Store:
     # ---- reparse ------------------------------------------------------------------------------
     def reparse(self, analyse: Callable[[ReportItem], ReportItem],
                 progress: Callable[[int, int], None] | None = None, workers: int = 1) -> dict[str, int]:
-        """Rebuild every report from the archived bodies (no network), in one transaction.
+        """Rebuild the reports from the archived bodies (no network) in one transaction; a report
+        whose bodies are all missing is kept as it is (crawler/store/reparse.py explains)."""
+        from crawler.store.reparse import reparse
 
-        Derived tables are emptied and every stored source is analysed again and re-saved in fetch
-        order, so dedup, revisions and history come out as a fresh crawl of the same bodies would.
-        With workers > 1 the analysis runs in that many processes (analyse must be a module-level
-        function); saving stays here, in order.
-        """
-        counts: dict[str, int] = {"sources": 0, "new": 0, "changed": 0, "duplicate": 0, "unchanged": 0,
-                                  "missing": 0, "failed": 0}
-        with self._tx():
-            self._lock(0)
-            rows = self._q("SELECT id, url, body_sha256, portal, file_kind, link_text, referer, http_status, "
-                           "content_type, headers, first_fetched_at, archive_ref FROM sources "
-                           "ORDER BY first_fetched_at, id").fetchall()
-            self._q("UPDATE sources SET report_id = NULL, text_sha256 = NULL, dedup_status = NULL, "
-                    "dedup_reason = NULL, similarity = NULL")
-            self._q("UPDATE seen SET report_id = NULL")
-            for t in ("lsh", "cells", "checks", "warnings", "report_versions", "reports"):
-                self._q(f"DELETE FROM {t}")
-            for t in ("reports", "report_versions", "warnings"):
-                self._reset_ids(t)  # the same parse in the same fetch order gives the same report ids
-            for n, (r, item, error) in enumerate(_analysed(self._reparse_items(rows), analyse, workers), 1):
-                counts["sources"] += 1
-                if item is None:
-                    counts["missing"] += 1
-                    self._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)", (r[0], f"reparse: {error}"))
-                    continue
-                if error is not None:  # one bad body must not stop the rebuild
-                    counts["failed"] += 1
-                    item.report = None
-                    item.warnings.append(f"reparse: analyse failed: {type(error).__name__}: {error}")
-                res = self._save(item, r[2], r[11] or Archive.ref_for(r[2]), None, reparse=True)
-                counts[res.status] = counts.get(res.status, 0) + 1
-                if progress:
-                    progress(n, len(rows))
-        return counts
-
-    def _reparse_items(self, rows: list[Any]) -> Iterator[tuple[Any, ReportItem | None, BaseException | None]]:
-        """(source row, item rebuilt from the archive or None, why it is missing), in order."""
-        for r in rows:
-            try:
-                body = self.archive.get(r[11] or Archive.ref_for(r[2]))
-            except Exception as exc:  # noqa: BLE001 - recorded, the rebuild goes on
-                yield r, None, exc
-                continue
-            yield r, ReportItem(url=r[1], body=body, status=r[7] or 200, content_type=r[8] or "",
-                                headers=json.loads(r[9] or "{}"), fetched_at=r[10] or "", body_sha256=r[2],
-                                portal=r[3] or "", link_text=r[5] or "", referer=r[6] or "",
-                                kind=r[4] or "html"), None
+        return reparse(self, analyse, progress, workers)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql as pgsql
 
-from crawler.store.base import Store, StoreError
+from crawler.store.base import Store, StoreError, StoreMissing
 
 _LOCK_NS = 0x7A77_676B_0000_0000  # "zwgk" in the high bits keeps our keys apart from other users'
 _MIGRATION_LOCK = _LOCK_NS - 1
@@ -35,14 +35,22 @@ def split_schema(url: str) -> tuple[str, str | None]:
 class PostgresStore(Store):
     dialect = "postgres"
 
-    def __init__(self, url: str, archive_dir: str | Path) -> None:
+    def __init__(self, url: str, archive_dir: str | Path, *, must_exist: bool = False) -> None:
         super().__init__(archive_dir)
         conninfo, self.schema = split_schema(url)
+        self.conninfo = conninfo
         try:
             self.conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
             raise StoreError(f"cannot connect to PostgreSQL at {conninfo}: {exc}") from exc
-        if self.schema:
+        if self.schema and must_exist:
+            found = self.conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone()
+            if found is None:
+                self.conn.close()
+                raise StoreMissing(f"{self.describe()} does not exist (nothing was created): check --store / "
+                                   "ZWGK_STORE, or create it with `zwgk init`")
+            self.conn.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self.schema)))
+        elif self.schema:
             ident = pgsql.Identifier(self.schema)
             # CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent creator (two workers
             # starting together get a UniqueViolation): serialise it with the migration lock.
@@ -72,7 +80,20 @@ class PostgresStore(Store):
         return f"strpos(COALESCE({column}, ''), ?) > 0"
 
     def _reset_ids(self, table: str) -> None:
-        self._q("SELECT setval(pg_get_serial_sequence(?, 'id'), 1, false)", (table,))
+        # ALTER SEQUENCE … RESTART is rolled back with the transaction; setval() is not, and an
+        # interrupted reparse would leave the sequence behind the table's ids (duplicate keys)
+        seq = self._q("SELECT pg_get_serial_sequence(?, 'id')", (table,)).fetchone()[0]
+        self._q(f"ALTER SEQUENCE {seq} RESTART WITH 1")  # seq: a name PostgreSQL quoted itself
+
+    def describe(self) -> str:
+        parts = urlsplit(self.conninfo)
+        if parts.password:  # messages end up in logs and mails: never the password
+            parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1))
+        return f"store {urlunsplit(parts)}" + (f" (schema {self.schema})" if self.schema else "")
+
+    def has_schema(self) -> bool:
+        # to_regclass follows search_path: the named schema, or the default one
+        return self._q("SELECT to_regclass('schema_version')").fetchone()[0] is not None
 
     def close(self) -> None:
         self.conn.close()

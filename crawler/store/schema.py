@@ -177,6 +177,12 @@ _V4 = [
     "CREATE INDEX reports_logical_key ON reports (logical_key)",
 ]
 
+_V7 = [
+    # how a crawl ended: finished | interrupted (SIGINT/SIGTERM) | failed; NULL for runs recorded
+    # before this version, or for a crawl still running (or killed with SIGKILL)
+    "ALTER TABLE runs ADD COLUMN finish_reason TEXT",
+]
+
 
 def _backfill_logical(store: Any) -> None:
     from crawler.dedup import region_key
@@ -257,10 +263,10 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "schema_meta; views are recreated when their definitions change", _V3),
     Migration(4, "logical key and region key columns (same agency name in two regions)", _V4, _backfill_logical),
     Migration(5, "completeness of tables 二/三/四 per report", _V5, _backfill_completeness),
+    Migration(7, "runs.finish_reason: finished, interrupted or failed", _V7),
     Migration(8, "full-text search over report titles and text (SQLite FTS5, trigram)", [], _full_text_search),
 ]
 LATEST = MIGRATIONS[-1].version
-
 
 
 def wide_keys() -> list[str]:
