@@ -19,6 +19,7 @@ class ReportItem:
     status: int = 200
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, first value
+    request_headers: dict[str, str] = field(default_factory=dict)  # as sent (for the WARC request record)
     fetched_at: str = ""  # ISO 8601 UTC
     body_sha256: str = ""
     portal: str = ""  # seed / portal name or start URL

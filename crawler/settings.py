@@ -24,6 +24,7 @@ NEWSPIDER_MODULE = "spiders"
 # --- zwgk's own settings -------------------------------------------------------------------------
 ZWGK_STORE = "sqlite:///zwgk.db"  # sqlite:///path.db, a plain path, or postgresql://...
 ZWGK_ARCHIVE_DIR = ""  # raw-body archive; "" = next to the SQLite file (zwgk-archive/)
+ZWGK_WARC_MAX_BYTES = 1_000_000_000  # start a new WARC file once one reaches this size (crawler/archive.py)
 ZWGK_MAX_PAGES = 0  # per-portal budget of requests scheduled; 0 = unlimited
 ZWGK_DISCOVERY_DEPTH = 3  # link depth when looking for annual-report columns from a portal home page
 ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all

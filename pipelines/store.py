@@ -19,6 +19,7 @@ def shared_store(crawler: Any) -> Store:
     if store is None:
         settings = crawler.settings
         store = open_store(settings.get("ZWGK_STORE"), archive_dir=settings.get("ZWGK_ARCHIVE_DIR") or None)
+        store.archive.max_file_bytes = settings.getint("ZWGK_WARC_MAX_BYTES")
         crawler._zwgk_store = store
     return store
 

@@ -50,9 +50,9 @@ _WRAPPER_TEXT_CHARS = 1500
 _TOKEN_LEFT = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 
 
-def _headers(response: Response) -> dict[str, str]:
+def _headers(message: Response | Request) -> dict[str, str]:
     out: dict[str, str] = {}
-    for k, v in response.headers.items():
+    for k, v in message.headers.items():
         key = k.decode("latin-1").lower()
         out[key] = v[0].decode("latin-1") if v else ""
     return out
@@ -409,6 +409,7 @@ class PortalSpider(scrapy.Spider):
             status=response.status,
             content_type=headers.get("content-type", ""),
             headers=headers,
+            request_headers=_headers(response.request),
             fetched_at=utcnow(),
             body_sha256=hashlib.sha256(response.body).hexdigest(),
             portal=portal,

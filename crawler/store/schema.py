@@ -216,6 +216,11 @@ def _backfill_completeness(store: Any) -> None:
                      (summary(record), json.dumps(record, ensure_ascii=False), rid))
 
 
+_V8 = [
+    # the WARC archive looks up whether a body was archived before (a revisit record instead of a copy)
+    "CREATE INDEX sources_body_sha256 ON sources (body_sha256)",
+]
+
 # SQLite full-text search over report titles and text (Datasette's search box, `MATCH` in SQL).
 # Chinese has no spaces, so words cannot be tokens: the trigram tokenizer (SQLite >= 3.34) indexes
 # every 3-character run, so any phrase of 3 or more characters matches (行政复议, 依申请公开).
@@ -264,7 +269,8 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "logical key and region key columns (same agency name in two regions)", _V4, _backfill_logical),
     Migration(5, "completeness of tables 二/三/四 per report", _V5, _backfill_completeness),
     Migration(7, "runs.finish_reason: finished, interrupted or failed", _V7),
-    Migration(8, "full-text search over report titles and text (SQLite FTS5, trigram)", [], _full_text_search),
+    Migration(8, "full-text search over report titles and text (SQLite FTS5, trigram); sources by body hash "
+              "(WARC revisit records)", _V8, _full_text_search),
 ]
 LATEST = MIGRATIONS[-1].version
 
