@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,8 +82,6 @@ def _incomplete_tables(detail: Any) -> list[str]:
 
 def collect(store: Store, province: str | None = None) -> Coverage:
     """The coverage of the store's reports (optionally of one province: name or code prefix)."""
-    import json
-
     sql = ("SELECT agency, year, province, region_code, completeness, completeness_detail FROM reports "
            "WHERE year IS NOT NULL")
     agencies: dict[str, AgencyCoverage] = {}
@@ -90,7 +89,7 @@ def collect(store: Store, province: str | None = None) -> Coverage:
     codes: dict[str, Counter[str]] = {}
     for agency, year, prov, code, completeness, detail in store._q(sql).fetchall():
         name = agency or UNKNOWN_AGENCY
-        if province and not ((prov or "").find(province) >= 0 or (code or "").startswith(province)):
+        if province and not (province in (prov or "") or (code or "").startswith(province)):
             continue
         a = agencies.setdefault(name, AgencyCoverage(name, "", ""))
         provinces.setdefault(name, Counter())[prov or UNKNOWN_PROVINCE] += 1

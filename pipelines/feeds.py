@@ -39,8 +39,7 @@ class ReportJsonExporter(JsonItemExporter):
 class ReportCsvExporter(CsvItemExporter):
     def __init__(self, file: Any, **kwargs: Any) -> None:
         # A fixed header: the first item must not decide the columns (FEED_EXPORT_FIELDS still wins).
-        kwargs.setdefault("fields_to_export", list(FEED_FIELDS))
-        if kwargs["fields_to_export"] is None:
+        if not kwargs.get("fields_to_export"):
             kwargs["fields_to_export"] = list(FEED_FIELDS)
         super().__init__(file, **kwargs)
 
