@@ -15,6 +15,7 @@ OWN = {"crawler", "spiders", "pipelines", "seeds", "tests", "benchmarks"}
 # Declared for a reason other than a direct import; each says why.
 USED_WITHOUT_IMPORT = {
     "parsel": "the spider's selectors (response.css / response.xpath return parsel SelectorLists)",
+    "lxml_html_clean": "imported by trafilatura's justext as lxml.html.clean; lxml 6 has no extra for it",
 }
 
 
