@@ -164,7 +164,7 @@ class Archive:
             cap.url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
             warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": pdigest})
         request = self._request_record(writer, cap, date, response.rec_headers.get_header("WARC-Record-ID"))
-        self._write(request)
+        self._write(request, sync=False)
         ref = f"{self._name}{REF_SEP}{self._write(response)}"
         self._written[digest] = (ref, cap.url, date)
         return ref
@@ -180,13 +180,16 @@ class Archive:
         return writer.create_warc_record(cap.url, "request", http_headers=http, warc_headers_dict={
             "WARC-Date": date, "WARC-Concurrent-To": response_id})
 
-    def _write(self, record: Any) -> int:
-        """Append one record (its own gzip member), flushed to disk; returns its offset."""
+    def _write(self, record: Any, sync: bool = True) -> int:
+        """Append one record (its own gzip member); returns its offset. With `sync`, the file is on
+        disk when this returns: the store records the reference right after, so it must be there (one
+        fsync after the response also covers the request record written before it)."""
         assert self._file is not None and self._writer is not None
         offset = self._file.tell()
         self._writer.write_record(record)
         self._file.flush()
-        os.fsync(self._file.fileno())  # the store records the reference right after: it must be there
+        if sync:
+            os.fsync(self._file.fileno())
         return offset
 
     def _current_writer(self) -> WARCWriter:
@@ -208,7 +211,7 @@ class Archive:
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = {"software": f"zwgk/{__version__} (warcio)", "format": "WARC File Format 1.1",
                 "description": "government information-disclosure annual reports (政府信息公开工作年度报告)"}
-        self._write(self._writer.create_warcinfo_record(self._name, info))
+        self._write(self._writer.create_warcinfo_record(self._name, info), sync=False)
         return self._writer
 
     def close(self) -> None:
