@@ -13,7 +13,7 @@ from crawler import __version__
 
 # name -> module under crawler.commands; each defines HELP, configure(parser) and run(args) -> int.
 COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue", "init",
-            "fields", "coverage", "metadata")
+            "fields", "coverage", "metadata", "archive")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

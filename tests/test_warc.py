@@ -122,3 +122,37 @@ def test_rotation_and_content_addressed_bodies_of_older_stores(tmp_path: Path) -
     assert reader.get(legacy) == b"an older store's body"
     with pytest.raises(ArchiveError, match="archive file missing"):
         reader.get("zwgk-nothing.warc.gz#0")
+
+
+def test_archive_migrate_moves_content_addressed_bodies_into_warc(tmp_path: Path) -> None:
+    """A store as an older zwgk left it (content-addressed bodies) is moved into WARC, then reparsed."""
+    import argparse
+    import json
+
+    from crawler.commands import reparse
+    from tests.test_store import _json_item, _stub_analyse, report_text
+
+    db, archive = tmp_path / "old.db", tmp_path / "old-archive"
+    with open_store(str(db)) as s:
+        s.save(_json_item("http://a/1.html", report_text(91, 2023), 2023, "甲局", {"requests.new.total": 1}))
+        s.save(_json_item("http://a/1-copy.html", report_text(91, 2023), 2023, "甲局", {"requests.new.total": 1}))
+        s.save(_json_item("http://a/2.html", report_text(92, 2022), 2022, "乙局", {"requests.new.total": 2}))
+        for sid, ref in s._q("SELECT id, archive_ref FROM sources").fetchall():  # back to the old layout
+            legacy = s.archive.put(s.archive.get(ref))[1]
+            s._q("UPDATE sources SET archive_ref = ? WHERE id = ?", (legacy, sid))
+    for f in archive.glob("*.warc.gz"):
+        f.unlink()
+    run = zwgk("archive", "migrate", "--store", str(db), "--delete-old", "--json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    counts = json.loads(run.stdout)
+    assert counts == {"sources": 3, "migrated": 3, "already_warc": 0, "missing": 0, "deleted": 2}
+    assert not [p for p in archive.rglob("*") if p.is_file() and not p.name.endswith(".warc.gz")]
+    recs = records(archive)
+    assert Counter(r["type"] for r in recs if r["type"] != "warcinfo") == {"request": 2, "response": 2, "revisit": 1}
+    with open_store(str(db), must_exist=True) as s:
+        for sha, ref in s._q("SELECT body_sha256, archive_ref FROM sources").fetchall():
+            assert ".warc.gz#" in ref and hashlib.sha256(s.archive.get(ref)).hexdigest() == sha
+    args = argparse.Namespace(store=str(db), archive_dir=None, json=True, workers=1)
+    assert reparse.run(args, analyse=_stub_analyse) == 0  # every body read back from the WARC records
+    with open_store(str(db), must_exist=True) as s:
+        assert sorted(r["agency"] for r in s.reports()) == ["乙局", "甲局"]
