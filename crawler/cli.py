@@ -12,7 +12,8 @@ from types import FrameType
 from crawler import __version__
 
 # name -> module under crawler.commands; each defines HELP, configure(parser) and run(args) -> int.
-COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue", "init")
+COMMANDS = ("crawl", "demo", "extract", "parse", "export", "stats", "reparse", "seeds", "enqueue", "init",
+            "fields", "coverage", "metadata", "archive")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -7,11 +7,13 @@ does not have is empty (null), never 0: "not reported" and "zero" stay different
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,6 +21,29 @@ import pyarrow.parquet as pq
 from crawler.store import Store
 
 FORMATS = ("jsonl", "csv", "parquet")
+STDOUT = "-"
+# Output file extension -> format, so `-o reports.parquet` writes Parquet without --format.
+EXTENSION_FORMATS = {".jsonl": "jsonl", ".jl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+                     ".parquet": "parquet", ".pq": "parquet"}
+
+
+def output_format(output: str, fmt: str | None) -> str:
+    """The format to write: --format when given (it must agree with a known extension), else the
+    output's extension; stdout without --format is JSONL. ValueError says what to change."""
+    ext = Path(output).suffix.lower() if output != STDOUT else ""
+    implied = EXTENSION_FORMATS.get(ext)
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        if implied is not None and implied != fmt:
+            raise ValueError(f"{output}: the extension says {implied}, --format says {fmt}; change one of them")
+        return fmt
+    if output == STDOUT:
+        return "jsonl"
+    if implied is None:
+        known = ", ".join(sorted(EXTENSION_FORMATS))
+        raise ValueError(f"{output}: cannot tell the format from the extension ({known}); give --format")
+    return implied
 
 META_COLUMNS = [
     "report_id", "year", "agency", "agency_raw", "title", "province", "city", "county", "region_code",
@@ -105,6 +130,22 @@ def csv_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+@contextlib.contextmanager
+def _open_text(tmp: Path, to_stdout: bool) -> Iterator[TextIO]:
+    """The part file to write, or stdout (left open: it is not ours to close)."""
+    if to_stdout:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        yield fh
+
+
+def _finish(tmp: Path, path: Path, to_stdout: bool) -> None:
+    if to_stdout:
+        sys.stdout.flush()
+    else:
+        tmp.replace(path)
 
 
 def json_record(rec: dict[str, Any]) -> dict[str, Any]:
@@ -119,29 +160,31 @@ def export(store: Store, fmt: str, path: str | Path, *, year: int | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     filters = {"year": year, "province": province, "agency": agency, "template": template}
+    to_stdout = str(path) == STDOUT
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not to_stdout:
+        path.parent.mkdir(parents=True, exist_ok=True)
     recs: Iterator[dict[str, Any]] = store.reports(**filters, with_text=with_text)
     tmp = path.with_name(path.name + ".part")  # written aside, renamed at the end: no half exports
     n = 0
     if fmt == "jsonl":
-        with tmp.open("w", encoding="utf-8") as fh:
+        with _open_text(tmp, to_stdout) as fh:
             for rec in recs:
                 fh.write(json.dumps(json_record(rec), ensure_ascii=False, default=str) + "\n")
                 n += 1
-        tmp.replace(path)
+        _finish(tmp, path, to_stdout)
         return {"reports": n, "columns": None, "path": str(path), "format": fmt}
 
     keys = field_keys(store, **filters)
     columns = META_COLUMNS + keys + (["text"] if with_text else [])
     if fmt == "csv":
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
+        with _open_text(tmp, to_stdout) as fh:
             w = csv.DictWriter(fh, fieldnames=columns)
             w.writeheader()
             for rec in recs:
                 w.writerow({k: csv_safe(v) for k, v in wide_row(rec, keys, with_text).items()})
                 n += 1
-        tmp.replace(path)
+        _finish(tmp, path, to_stdout)
         return {"reports": n, "columns": len(columns), "path": str(path), "format": fmt}
 
     fractional = _fractional_keys(store)
@@ -151,7 +194,8 @@ def export(store: Store, fmt: str, path: str | Path, *, year: int | None = None,
         fields.append(pa.field("text", pa.string()))
     schema = pa.schema(fields)
     rows: list[dict[str, Any]] = []
-    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+    sink: Any = pa.PythonFile(sys.stdout.buffer, mode="w") if to_stdout else tmp
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for rec in recs:
             rows.append(wide_row(rec, keys, with_text))
             n += 1
@@ -160,5 +204,5 @@ def export(store: Store, fmt: str, path: str | Path, *, year: int | None = None,
                 rows = []
         if rows or n == 0:
             writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-    tmp.replace(path)
+    _finish(tmp, path, to_stdout)
     return {"reports": n, "columns": len(columns), "path": str(path), "format": fmt}

@@ -19,6 +19,7 @@ class ReportItem:
     status: int = 200
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, first value
+    request_headers: dict[str, str] = field(default_factory=dict)  # as sent (for the WARC request record)
     fetched_at: str = ""  # ISO 8601 UTC
     body_sha256: str = ""
     portal: str = ""  # seed / portal name or start URL
@@ -32,3 +33,4 @@ class ReportItem:
     report: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     store_status: str = ""  # new | changed | unchanged | duplicate (set by the store)
+    report_id: int | None = None  # the stored report this item belongs to (set by the store)

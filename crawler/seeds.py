@@ -74,10 +74,28 @@ def _seed_from(entry: Any, source: str) -> Seed:
     return Seed(**values, source=source, unknown_fields=unknown)
 
 
+BUNDLED_PREFIX = "seeds/"
+
+
+def bundled_seed_file(path: Path) -> Path | None:
+    """The installed copy of a bundled seed file named as `seeds/NAME.yaml`, when there is one.
+
+    The README's examples say `--seeds seeds/portals.yaml`; outside a checkout (a wheel install, cron's
+    working directory) that relative path does not exist, but the package ships the same files.
+    """
+    text = path.as_posix()
+    if path.is_absolute() or not text.startswith(BUNDLED_PREFIX):
+        return None
+    candidate = Path(__file__).resolve().parent.parent / "seeds" / text.removeprefix(BUNDLED_PREFIX)
+    return candidate if candidate.is_file() else None
+
+
 def _files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         path = Path(p)
+        if not path.exists():
+            path = bundled_seed_file(path) or path
         if path.is_dir():
             out.extend(sorted(q for q in path.iterdir() if q.suffix in (".yaml", ".yml")))
         elif path.is_file():

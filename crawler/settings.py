@@ -24,6 +24,7 @@ NEWSPIDER_MODULE = "spiders"
 # --- zwgk's own settings -------------------------------------------------------------------------
 ZWGK_STORE = "sqlite:///zwgk.db"  # sqlite:///path.db, a plain path, or postgresql://...
 ZWGK_ARCHIVE_DIR = ""  # raw-body archive; "" = next to the SQLite file (zwgk-archive/)
+ZWGK_WARC_MAX_BYTES = 1_000_000_000  # start a new WARC file once one reaches this size (crawler/archive.py)
 ZWGK_MAX_PAGES = 0  # per-portal budget of requests scheduled; 0 = unlimited
 ZWGK_MAX_LIST_PAGES = 1000  # list pages per portal whose "next" links are followed; 0 = unlimited
 ZWGK_LIST_TRAP_PAGES = 20  # list pages in a row with no new item: a list trap, paging stops; 0 = off
@@ -51,10 +52,8 @@ ZWGK_HEARTBEAT_SECONDS = 5.0  # worker liveness; a dead worker's in-flight reque
 ZWGK_MAX_IN_FLIGHT = 0  # requests one worker holds at a time; 0 = CONCURRENT_REQUESTS
 
 # --- politeness and robustness -------------------------------------------------------------------
-USER_AGENT = (
-    f"zwgk/{__version__} (government information-disclosure report crawler; "
-    "+https://pypi.org/project/zwgk/)"
-)
+# No project page is named here: an operator adds where to reach them (README, "Politeness and faults").
+USER_AGENT = f"zwgk/{__version__} (government information-disclosure report crawler)"
 ROBOTSTXT_OBEY = True  # switch off with `zwgk crawl --ignore-robots` for portals you have permission for
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -87,6 +86,15 @@ EXTENSIONS = {
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "pipelines.logformat.ZwgkLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+# `-O reports.jsonl|json|csv|xml` writes each stored report as its feed record (crawler/feed.py).
+FEED_EXPORTERS = {
+    "jsonlines": "pipelines.feeds.ReportJsonLinesExporter",
+    "jsonl": "pipelines.feeds.ReportJsonLinesExporter",
+    "jl": "pipelines.feeds.ReportJsonLinesExporter",
+    "json": "pipelines.feeds.ReportJsonExporter",
+    "csv": "pipelines.feeds.ReportCsvExporter",
+    "xml": "pipelines.feeds.ReportXmlExporter",
+}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 globals().update(env_overrides({k: v for k, v in dict(globals()).items() if k.startswith("ZWGK_")}))

@@ -20,6 +20,7 @@ def shared_store(crawler: Any) -> Store:
     if store is None:
         settings = crawler.settings
         store = open_store(settings.get("ZWGK_STORE"), archive_dir=settings.get("ZWGK_ARCHIVE_DIR") or None)
+        store.archive.max_file_bytes = settings.getint("ZWGK_WARC_MAX_BYTES")
         crawler._zwgk_store = store
     return store
 
@@ -57,6 +58,7 @@ class StorePipeline:
             stop_for_store_failure(self.crawler, exc)
             raise
         item.store_status = result.status
+        item.report_id = result.report_id
         self.stats.count(item.portal, result.status)
         for w in item.warnings:
             self.stats.warn(item.portal, f"{item.url}: {w}")

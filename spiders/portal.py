@@ -66,9 +66,9 @@ _UNSAVED_HEADERS = {b"cookie", b"user-agent", b"accept-encoding", b"accept-langu
 _PENDING_CALLBACKS = {"parse_list", "parse_api", "parse_article"}
 
 
-def _headers(response: Response) -> dict[str, str]:
+def _headers(message: Response | Request) -> dict[str, str]:
     out: dict[str, str] = {}
-    for k, v in response.headers.items():
+    for k, v in message.headers.items():
         key = k.decode("latin-1").lower()
         out[key] = v[0].decode("latin-1") if v else ""
     return out
@@ -479,6 +479,7 @@ class PortalSpider(scrapy.Spider):
             status=response.status,
             content_type=headers.get("content-type", ""),
             headers=headers,
+            request_headers=_headers(response.request),
             fetched_at=utcnow(),
             body_sha256=hashlib.sha256(response.body).hexdigest(),
             portal=portal,

@@ -20,7 +20,7 @@ from crawler.demo.site import DemoPortal
 from crawler.items import ReportItem
 from crawler.store import open_store
 from tests.test_store import _json_item, _stub_analyse, report_text
-from tests.test_store_support import make_item, pg_url, store_url  # noqa: F401 - fixtures
+from tests.test_store_support import lose_body, make_item, pg_url, store_url  # noqa: F401 - fixtures
 
 TABLES = ("reports", "sources", "cells", "checks", "warnings", "report_versions", "seen", "lsh")
 
@@ -42,7 +42,7 @@ def _filled(url: str, archive: Path) -> None:
 def _unlink(url: str, archive: Path, source_url: str) -> None:
     with open_store(url, archive_dir=str(archive)) as s:
         ref = s._q("SELECT archive_ref FROM sources WHERE url = ?", (source_url,)).fetchone()[0]
-    (archive / ref).unlink()
+    lose_body(archive, ref)
 
 
 def test_copied_sqlite_store_without_its_archive_changes_nothing(tmp_path: Path,

@@ -327,7 +327,7 @@ def test_reparse_command_reports_missing_archive_bodies(tmp_path: Path) -> None:
         s.save(_json_item("http://a/1.html", report_text(61, 2023), 2023, "丙局", {"requests.new.total": 1}))
         s.save(_json_item("http://a/2.html", report_text(62, 2023), 2023, "丁局", {"requests.new.total": 2}))
         ref = s._q("SELECT archive_ref FROM sources WHERE url = 'http://a/2.html'").fetchone()[0]
-    (tmp_path / "z-archive" / ref).unlink()
+    support.lose_body(tmp_path / "z-archive", ref)
     args = argparse.Namespace(store=str(db), archive_dir=None, json=True)
     assert reparse.run(args, analyse=_stub_analyse) == reparse.EXIT_KEPT  # the rest is rebuilt; 丁局 is kept
     with open_store(str(db)) as s:

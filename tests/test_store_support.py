@@ -107,3 +107,15 @@ def make_item(url: str, text: str, *, year: int | None = 2023, agency: str | Non
                       fetched_at="2024-02-01T00:00:00Z", body_sha256=hashlib.sha256(body).hexdigest(),
                       portal="test-portal", kind=kind, document={"title": "t", "text": text, "warnings": []},
                       report=rep)
+
+
+def lose_body(archive_root: Path, ref: str) -> None:
+    """Make one archived body unreadable, as a lost or damaged file would: a content-addressed file is
+    deleted; a WARC record (other bodies share its file) has its first bytes overwritten."""
+    if "#" in ref:
+        name, offset = ref.split("#", 1)
+        with open(archive_root / name, "r+b") as fh:
+            fh.seek(int(offset))
+            fh.write(b"\0" * 32)
+    else:
+        (archive_root / ref).unlink()

@@ -12,11 +12,17 @@ from crawler.runner import EXIT_USAGE, end_interrupted, print_summary, run_crawl
 HELP = "crawl the bundled demo portal into ./zwgk.db and check the result against its ground truth"
 
 COLUMN_PATH = "/zwgk/zfxxgknb/index.html"
+DEMO_PORT = 8123  # the port the README's `--token demo=http://127.0.0.1:8123` examples use
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="demo portal seed (default 0)")
     parser.add_argument("--reports", type=int, default=12, help="number of reports on the demo portal")
+    parser.add_argument("--serve", action="store_true",
+                        help="only serve the demo portal (until Ctrl-C), for `zwgk crawl --seeds seeds/demo.yaml "
+                             "--token demo=URL` and scrapy/scrapyd examples; nothing is crawled")
+    parser.add_argument("--port", type=int, default=DEMO_PORT,
+                        help=f"with --serve: the loopback port (default {DEMO_PORT}; 0 = any free port)")
     add_crawl_options(parser)
 
 
@@ -56,9 +62,38 @@ def check_against_ground_truth(store_url: str, archive_dir: str | None, expected
     return found, problems
 
 
+def serve_forever(args: argparse.Namespace) -> int:
+    """Serve the demo portal on loopback until interrupted (SIGINT or SIGTERM)."""
+    import signal
+    import threading
+
+    from crawler.demo.server import serve_portal
+    from crawler.demo.site import DemoPortal
+
+    portal = DemoPortal(seed=args.seed, n_reports=args.reports)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with serve_portal(portal, args.port) as base:
+            # stdout, flushed: scripts and tests read the URL from this line
+            print(f"demo portal serving on {base} ({len(portal.ground_truth)} reports); "
+                  f"crawl it with: zwgk crawl --seeds seeds/demo.yaml --token demo={base}", flush=True)
+            try:
+                stop.wait()
+            except KeyboardInterrupt:
+                pass
+    except OSError as exc:
+        print(f"zwgk demo: cannot serve on 127.0.0.1:{args.port}: {exc} (try --port 0)", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from crawler.demo.server import serve_portal
     from crawler.demo.site import DemoPortal
+
+    if args.serve:
+        return serve_forever(args)
 
     try:
         overrides = demo_overrides(args)

@@ -10,7 +10,8 @@ import urllib.request
 from pathlib import Path
 
 from crawler.document import Document
-from crawler.exitcodes import EXIT_ALL_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.exitcodes import EXIT_ALL_FAILED, EXIT_OK, EXIT_USAGE, batch_code
+from crawler.inputs import STDIN, InputError, expand
 
 HELP = "Extract the clean text and metadata of an HTML page, PDF, DOCX or text file (path or URL)."
 
@@ -19,7 +20,8 @@ _UA = "Mozilla/5.0 (compatible; zwgk extract; +https://github.com/)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="PATH_OR_URL", help="a file (.html, .pdf, .docx, .txt, .md) or an http(s) URL")
+    parser.add_argument("source", metavar="PATH_OR_URL",
+                        help="a file (.html, .pdf, .docx, .txt, .md), a folder of them, - for standard input, or an http(s) URL")
     parser.add_argument("--json", action="store_true", help="print Document.to_dict() as one JSON line")
     parser.add_argument("--url", default="", help="the page's original URL (resolves relative attachment links)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a URL (default 30)")
@@ -123,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
     elif "://" in src:
         print(f"zwgk extract: unsupported URL scheme: {src} (give a file or an http(s) URL)", file=sys.stderr)
         return EXIT_USAGE
+    elif src == STDIN or Path(src).is_dir():
+        return _run_inputs(args, timeout, memory)
     else:
         path = Path(src)
         if not path.is_file():
@@ -137,3 +141,33 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, src, f"cannot be read: {type(exc).__name__}: {exc}", EXIT_ALL_FAILED)
     print(out, flush=True)
     return EXIT_OK
+
+
+def _run_inputs(args: argparse.Namespace, timeout: float, memory: int) -> int:
+    """Standard input, or every report file of a folder: one JSON line (or one block) per file,
+    each read in the capped child process like a single file."""
+    from crawler.isolate import Isolated
+
+    try:
+        inputs = expand([args.source])
+    except InputError as exc:
+        print(f"zwgk extract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = 0
+    with Isolated(timeout, memory) as child:
+        for inp in inputs:
+            try:
+                source: str | bytes = str(inp.path) if inp.path is not None else inp.read()
+                size = inp.path.stat().st_size if inp.path is not None else len(source)
+                if size > MAX_BYTES:
+                    raise ValueError(f"larger than {MAX_BYTES} bytes")
+                out = child.call(extract_one, source, inp.filename, args.url, None, bool(args.json))
+            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+                failed += 1
+                _fail(args, inp.name, f"cannot be read: {type(exc).__name__}: {exc}", EXIT_ALL_FAILED)
+                continue
+            if args.json:
+                print(json.dumps({"path": inp.name, **json.loads(out)}, ensure_ascii=False), flush=True)
+            else:
+                print(f"== {inp.name}\n{out}", flush=True)
+    return batch_code(failed, len(inputs))

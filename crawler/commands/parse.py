@@ -17,7 +17,8 @@ HELP = "Parse annual reports (.html/.pdf/.docx/.xlsx/.xls/.doc/.wps/.txt/.md) in
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="report files")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="report files, folders of them (recursively), or - for standard input")
     parser.add_argument("--json", action="store_true", help="one JSON object per input per line (default)")
     parser.add_argument("--summary", action="store_true", help="a short human-readable line per input instead")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
@@ -26,16 +27,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="address-space cap of the parse process (default ZWGK_PARSE_MEMORY_MB; 0 = none)")
 
 
-def parse_one(path: str, summary: bool) -> str:
-    """The output line of one file (runs in the child process; serialisation included, so that a
-    value JSON cannot write fails here, for this file only)."""
-    from crawler.report.parse import parse_path
+def parse_one(name: str, source: str | bytes, filename: str, summary: bool) -> str:
+    """The output line of one input, a file's path or the bytes of standard input (runs in the
+    child process; serialisation included, so that a value JSON cannot write fails here, for this
+    input only)."""
+    from crawler.report.parse import parse_bytes
 
-    rep = parse_path(path)
+    data = Path(source).read_bytes() if isinstance(source, str) else source
+    rep = parse_bytes(data, filename=filename)
     if summary:
         bad = ",".join(rep.failed_checks) or "-"
-        return f"{path}\t{rep.year}\t{rep.agency}\t{rep.template}\t{len(rep.tables)} values\tfailed: {bad}"
-    return json.dumps({"path": path, **rep.to_dict()}, ensure_ascii=False)
+        tables = " ".join(f"{t}:{r['status']}" for t, r in rep.completeness.items()) or "-"
+        return (f"{name}\t{rep.year}\t{rep.agency}\t{rep.template}\t{len(rep.tables)} values\t"
+                f"tables {tables}\tfailed: {bad}")
+    return json.dumps({"path": name, **rep.to_dict()}, ensure_ascii=False)
 
 
 def parse_limits(args: argparse.Namespace) -> tuple[float, int]:
@@ -50,27 +55,31 @@ def parse_limits(args: argparse.Namespace) -> tuple[float, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crawler.inputs import expand
     from crawler.isolate import Isolated
 
     try:
         timeout, memory = parse_limits(args)
-    except ValueError as exc:  # a bad ZWGK_* variable (ConfigError) or flag
+        inputs = expand(args.paths)
+    except ValueError as exc:  # a bad ZWGK_* variable (ConfigError) or flag, an empty folder (InputError)
         print(f"zwgk parse: {exc}", file=sys.stderr)
         return EXIT_USAGE
     summary = bool(args.summary and not args.json)
     failed = 0
     with Isolated(timeout, memory) as child:
-        for path in args.paths:
+        for inp in inputs:
             try:
-                if not Path(path).is_file():
+                if inp.path is not None and not inp.path.is_file():
                     raise FileNotFoundError("no such file")
-                line = child.call(parse_one, path, summary)
+                # a file is read in the child; standard input only here, where it is
+                source: str | bytes = str(inp.path) if inp.path is not None else inp.read()
+                line = child.call(parse_one, inp.name, source, inp.filename, summary)
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
                 failed += 1
                 reason = f"{type(exc).__name__}: {exc}"
-                print(json.dumps({"path": path, "error": reason}, ensure_ascii=False) if not summary
-                      else f"{path}\terror\t{reason}", flush=True)
-                print(f"zwgk parse: {path}: {reason}", file=sys.stderr)
+                print(json.dumps({"path": inp.name, "error": reason}, ensure_ascii=False) if not summary
+                      else f"{inp.name}	error	{reason}", flush=True)
+                print(f"zwgk parse: {inp.name}: {reason}", file=sys.stderr)
                 continue
             print(line, flush=True)
-    return batch_code(failed, len(args.paths))
+    return batch_code(failed, len(inputs))

@@ -83,16 +83,16 @@ class _PortalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, portal: DemoPortal) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, portal: DemoPortal, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.portal = portal
         self.requests = 0  # how many requests were answered (for summaries and tests)
 
 
 @contextmanager
-def serve_portal(portal: DemoPortal) -> Iterator[str]:
-    """Serve `portal` on a free loopback port; yields the base URL (no trailing slash)."""
-    server = _PortalServer(portal)
+def serve_portal(portal: DemoPortal, port: int = 0) -> Iterator[str]:
+    """Serve `portal` on a loopback port (0: a free one); yields the base URL (no trailing slash)."""
+    server = _PortalServer(portal, port)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="zwgk-demo-portal", daemon=True)
     thread.start()

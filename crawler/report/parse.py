@@ -354,6 +354,9 @@ _PROSE_ZERO = [
         r"(?:没有|未|无)(?:发生|收到|出现|有)(?:过)?(?:[^。；;，,\d\n纠败撤改]{0,14}?)行政复议")),
 ]
 
+# Keys a report without tables can get from its sentences (the codebook lists them).
+PROSE_KEYS = frozenset(key for key, _ in _PROSE + _PROSE_ZERO)
+
 
 _MAX_DIGITS = 15
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from crawler import dedup
-from crawler.archive import Archive
+from crawler.archive import REF_SEP, WARC_SUFFIX, Archive, Capture, warc_date
 from crawler.items import ReportItem
 from crawler.pending import PendingPolicy
 from crawler.report.completeness import summary
@@ -59,6 +59,12 @@ class SeenInfo:
 
 # How a crawl run ended (runs.finish_reason): completely, stopped by SIGINT/SIGTERM, or by an error.
 RUN_REASONS = ("finished", "interrupted", "failed")
+
+
+def capture_of(item: ReportItem) -> Capture:
+    """The HTTP exchange of a fetched item, for its WARC records."""
+    return Capture(url=item.url, status=item.status or 200, headers=dict(item.headers or {}),
+                   request_headers=dict(item.request_headers or {}), fetched_at=item.fetched_at or "")
 
 
 class StoreError(Exception):
@@ -398,11 +404,19 @@ class Store:
             "report_id = COALESCE(excluded.report_id, seen.report_id)",
             (url, etag, last_modified, body_sha256, status, fetched_at, report_id))
 
+    def _archived(self, body: bytes) -> tuple[str, str, str] | None:
+        """(reference, URL, WARC-Date) of a WARC response already holding this body, if any: the
+        archive then writes a revisit record instead of the bytes again."""
+        digest = hashlib.sha256(body).hexdigest()
+        row = self._q("SELECT archive_ref, url, first_fetched_at FROM sources WHERE body_sha256 = ? "
+                      "AND archive_ref LIKE ? ORDER BY id LIMIT 1", (digest, f"%{WARC_SUFFIX}{REF_SEP}%")).fetchone()
+        return (str(row[0]), str(row[1]), warc_date(str(row[2] or ""))) if row else None
+
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
         """Store one fetched item (one transaction) and decide which report it belongs to."""
         try:
-            digest, ref = self.archive.put(item.body)
+            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=self._archived(item.body))
         except OSError as exc:  # disk full, read-only file system: nothing can be kept
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so

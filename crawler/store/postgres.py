@@ -114,4 +114,5 @@ class PostgresStore(Store):
         return self._q("SELECT to_regclass('schema_version')").fetchone()[0] is not None
 
     def close(self) -> None:
+        self.archive.close()
         self.conn.close()

@@ -236,6 +236,52 @@ _V6 = [
     "CREATE INDEX pending_due ON pending (due_at)",
 ]
 
+_V8 = [
+    # the WARC archive looks up whether a body was archived before (a revisit record instead of a copy)
+    "CREATE INDEX sources_body_sha256 ON sources (body_sha256)",
+]
+
+# SQLite full-text search over report titles and text (Datasette's search box, `MATCH` in SQL).
+# Chinese has no spaces, so words cannot be tokens: the trigram tokenizer (SQLite >= 3.34) indexes
+# every 3-character run, so any phrase of 3 or more characters matches (行政复议, 依申请公开).
+FTS_TABLE = "reports_fts"
+_FTS_SQLITE = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, text, content='reports', content_rowid='id', "
+    "tokenize='trigram')",
+    f"""CREATE TRIGGER reports_fts_insert AFTER INSERT ON reports BEGIN
+        INSERT INTO {FTS_TABLE} (rowid, title, text) VALUES (new.id, new.title, new.text); END""",
+    f"""CREATE TRIGGER reports_fts_delete AFTER DELETE ON reports BEGIN
+        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END""",
+    f"""CREATE TRIGGER reports_fts_update AFTER UPDATE OF title, text ON reports BEGIN
+        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO {FTS_TABLE} (rowid, title, text) VALUES (new.id, new.title, new.text); END""",
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')",  # the reports stored so far
+]
+
+
+def _full_text_search(store: Any) -> None:
+    """SQLite only (PostgreSQL users have its own text search; Datasette reads SQLite). A SQLite built
+    without FTS5 or the trigram tokenizer keeps working without search, and says so in schema_meta."""
+    import logging
+    import sqlite3
+
+    if store.dialect != "sqlite":
+        return
+    try:
+        store._q("SAVEPOINT fts")
+        for stmt in _FTS_SQLITE:
+            store._q(stmt)
+        store._q("RELEASE SAVEPOINT fts")
+        state = "trigram"
+    except sqlite3.OperationalError as exc:
+        store._q("ROLLBACK TO SAVEPOINT fts")
+        store._q("RELEASE SAVEPOINT fts")
+        state = f"unavailable: {exc} (SQLite {sqlite3.sqlite_version}; FTS5 with trigram needs 3.34+)"
+        logging.getLogger(__name__).warning("store: no full-text search: %s", state)
+    store._q("INSERT INTO schema_meta (key, value) VALUES ('full_text_search', ?) "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (state,))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "reports, sources, seen, cells, checks, warnings, runs, versions", _V1),
     Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
@@ -244,26 +290,17 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "completeness of tables 二/三/四 per report", _V5, _backfill_completeness),
     Migration(6, "pending: failed fetches and stores, retried by later runs", _V6),
     Migration(7, "runs.finish_reason: finished, interrupted or failed", _V7),
+    Migration(8, "full-text search over report titles and text (SQLite FTS5, trigram); sources by body hash "
+              "(WARC revisit records)", _V8, _full_text_search),
 ]
 LATEST = MIGRATIONS[-1].version
 
-# Common keys shown as columns in the cells_wide view (the export has every key).
-WIDE_KEYS = [
-    "requests.new.total",
-    "requests.carried_over.total",
-    "requests.granted.total",
-    "requests.partial.total",
-    "requests.unable.not_held.total",
-    "requests.total.total",
-    "requests.carried_forward.total",
-    "appeals.review.total",
-    "appeals.suit_direct.total",
-    "appeals.suit_after_review.total",
-    "active.licensing.decisions",
-    "active.penalty.decisions",
-    "active.coercion.decisions",
-    "active.fees.amount_yuan",
-]
+
+def wide_keys() -> list[str]:
+    """The cells_wide view's value columns: every key of the codebook, in printed order."""
+    from crawler.report.codebook import codebook
+
+    return [f.key for f in codebook()]
 
 VIEW_NAMES = ["report_overview", "report_sources", "failed_checks", "cells_wide", "cross_year_checks"]
 
@@ -271,7 +308,7 @@ VIEW_NAMES = ["report_overview", "report_sources", "failed_checks", "cells_wide"
 def views() -> list[str]:
     """Statements (re)creating the read-only views; run after every migration."""
     pivot = ",\n".join(
-        f"    MAX(CASE WHEN c.key = '{k}' THEN c.value END) AS \"{k}\"" for k in WIDE_KEYS
+        f"    MAX(CASE WHEN c.key = '{k}' THEN c.value END) AS \"{k}\"" for k in wide_keys()
     )
     return [
         *(f"DROP VIEW IF EXISTS {v}" for v in VIEW_NAMES),

@@ -82,4 +82,5 @@ class SQLiteStore(Store):
         return row is not None
 
     def close(self) -> None:
+        self.archive.close()
         self.conn.close()
