@@ -93,7 +93,7 @@ def test_parse_reads_stdin_and_folders(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     run = zwgk("parse", str(empty), cwd=tmp_path)
-    assert run.returncode == 2 and b"holds no report files" in run.stderr
+    assert run.returncode == 1 and b"holds no report files" in run.stderr  # nothing to do: a usage error
 
 
 def test_extract_reads_stdin_and_folders(tmp_path: Path) -> None:
