@@ -44,7 +44,10 @@ class Report:
     template: str = ""  # 2021 | 2019 | legacy
     sections: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, Number] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # key -> table | text
+    sources: dict[str, str] = field(default_factory=dict)  # key -> table | text | ocr
+    # key -> OCR confidence (0–1) of values read from pictures: the lowest of the cells taken in
+    # that value's table (every cell taken passed the threshold; the others are warnings)
+    confidence: dict[str, float] = field(default_factory=dict)
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = ""
@@ -425,11 +428,14 @@ def _read_tables(
     return values, warnings
 
 
+_TABLE_SOURCES = ("table", "ocr")  # values read from a table: a grid of the page, or a picture's
+
+
 def _missing_rows(tables: dict[str, Number], sources: dict[str, str], template: str) -> list[str]:
     """Say which rows of a table that was read have no value at all (blank, or not readable)."""
     from crawler.report.checks import OTHER_2021, OUTCOME_ROWS
 
-    read = {k for k, src in sources.items() if src == "table"}
+    read = {k for k, src in sources.items() if src in _TABLE_SOURCES}
     out: list[str] = []
     if any(k.startswith("requests.") for k in read):
         others = ["other.all"] if template == "2019" else list(OTHER_2021)
@@ -488,11 +494,14 @@ def parse_text(
     url: str = "",
     grids: list[list[list[str]]] | None = None,
     meta: dict | None = None,
+    ocr_grids: list[Grid] | None = None,
 ) -> Report:
     """Text (+ table grids, + page meta) to a Report.
 
     meta keys: published, source, site (the page's meta tags: SiteIDCode, SiteName, …; also accepted
-    flat), breadcrumb (list), warnings (list), raw_text (the text before cleaning, for metadata)."""
+    flat), breadcrumb (list), warnings (list), raw_text (the text before cleaning, for metadata),
+    ocr_text (bool: the text itself was read by OCR), ocr_confidence ({table family: confidence}).
+    ocr_grids: tables read by OCR from pictures; the values only they give are marked "ocr"."""
     meta = dict(meta or {})
     site = dict(meta.get("site") or {})
     for k in ("SiteIDCode", "SiteName", "SiteDomain", "ArticleTitle", "PubDate", "ContentSource", "ColumnName"):
@@ -500,6 +509,8 @@ def parse_text(
             site.setdefault(k, meta[k])  # page meta tags passed flat
     raw_text = meta.get("raw_text") or text
     grids = [g for g in (grids or []) if g]
+    n_page_grids = len(grids)
+    grids += [g for g in (ocr_grids or []) if g]
     text, raw_text, grids, converted = _simplified(text, raw_text, grids)
     rep = Report(text=text)
     rep.warnings.extend(meta.get("warnings") or [])
@@ -527,9 +538,12 @@ def parse_text(
                                  rep.year, has_tables)
     values, warns = _read_tables(text, grids, rep.template)
     rep.warnings.extend(warns)
+    origins = _ocr_origins(values, text, grids[:n_page_grids], len(grids) > n_page_grids, rep.template, meta)
     for k in sorted(values):
         rep.tables[k] = values[k]
-        rep.sources[k] = "table"
+        rep.sources[k] = origins.get(k, "table")
+        if k in origins and (conf := (meta.get("ocr_confidence") or {}).get(k.split(".")[0])) is not None:
+            rep.confidence[k] = conf
     # A table that gave nothing (image-only, or no table at all): its key figures from the prose.
     families = [f for f in ("requests.", "appeals.") if not any(k.startswith(f) for k in rep.tables)]
     if families:
@@ -537,7 +551,7 @@ def parse_text(
         for k, v in prose.items():
             rep.tables[k] = v
             rep.sources[k] = "text"
-        if prose and not any(src == "table" for src in rep.sources.values()):
+        if prose and not any(src in _TABLE_SOURCES for src in rep.sources.values()):
             rep.warnings.append("no table found; key figures were taken from the prose (sources: text)")
         elif prose:
             rep.warnings.append(f"no table values for {', '.join(sorted({k.split('.')[0] for k in prose}))}; "
@@ -570,13 +584,25 @@ def parse_text(
     rep.is_report = bool(
         is_report_title(rep.title)
         or not is_about_reports(heading) and (
-            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) == "table")
+            any(k.startswith("requests.") for k in rep.tables if rep.sources.get(k) in _TABLE_SOURCES)
             or (len(rep.sections) >= 4 and re.search(r"政府信息公开|政务公开", text[:2000]) is not None)
         )
     )
     if not rep.is_report:
         rep.template = ""
     return rep
+
+
+def _ocr_origins(values: dict[str, Number], text: str, page_grids: list[Grid], has_ocr_grids: bool,
+                 template: str, meta: dict) -> dict[str, str]:
+    """Keys whose values came from OCR: all of them when the text was OCR's too; else those the
+    page's own text and grids do not give (a page with some tables as HTML, some as pictures)."""
+    if not has_ocr_grids and not meta.get("ocr_text"):
+        return {}
+    if meta.get("ocr_text"):
+        return dict.fromkeys(values, "ocr")
+    plain, _ = _read_tables(text, page_grids, template)
+    return {k: "ocr" for k, v in values.items() if plain.get(k) != v}
 
 
 # ---------------------------------------------------------------- bytes and files
@@ -588,10 +614,14 @@ class ReportError(ValueError):
 
 
 def _kind(url: str, content_type: str, filename: str, body: bytes) -> str:
+    from crawler.report.scan import IMAGE_EXTENSIONS, image_kind
+
     name = (filename or url or "").lower().split("?")[0]
     ct = (content_type or "").lower()
     if body[:5] == b"%PDF-" or "pdf" in ct or name.endswith(".pdf"):
         return "pdf"
+    if image_kind(body) or ct.startswith("image/") or name.endswith(IMAGE_EXTENSIONS):
+        return "image"
     if name.endswith(".docx") or "officedocument.wordprocessingml" in ct:
         return "docx"
     if name.endswith(".xlsx") or "spreadsheetml" in ct or (body[:4] == b"PK\x03\x04" and b"xl/" in body[:4096]):
@@ -648,7 +678,7 @@ def _plain(raw: str, url: str, context: dict | None = None) -> Report:
     return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
 
 
-def _html(body: bytes, url: str, headers: dict | None) -> Report:
+def _html(body: bytes, url: str, headers: dict | None, images: list[tuple[str, bytes]] | None = None) -> Report:
     try:
         from crawler.extract import extract_document
     except ImportError:
@@ -663,7 +693,15 @@ def _html(body: bytes, url: str, headers: dict | None) -> Report:
             "warnings": list(doc.warnings),
             "raw_text": doc.text,
         }
-        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
+        ocr_grids: list[Grid] = []
+        if images:  # the page's tables are pictures: read by OCR
+            from crawler.report.scan import page_images_text
+
+            pics = page_images_text(images)
+            ocr_grids = pics.ocr_tables
+            meta["ocr_confidence"] = pics.ocr_confidence
+            meta["warnings"].extend(pics.warnings)
+        return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta, ocr_grids=ocr_grids)
     # fallback until the extractor lands: whole-page text and every table
     from lxml import html as lxml_html
 
@@ -687,29 +725,36 @@ def parse_bytes(
     headers: dict | None = None,
     filename: str = "",
     context: dict | None = None,
+    images: list[tuple[str, bytes]] | None = None,
 ) -> Report:
-    """Dispatch by kind: HTML, PDF, DOCX, XLSX/XLS or plain text / markdown.
+    """Dispatch by kind: HTML, PDF, DOCX, XLSX/XLS, images (PNG, JPEG, GIF, TIFF; read by OCR) or
+    plain text / markdown.
 
     context: for a file linked from a page, what that page said — {"title", "page_url", "meta":
     {meta tag: content}, optionally "source", "published", "breadcrumb"}. A file rarely prints its
     publication date or site; they are taken from there, and its title when the file has none.
+    images: for an HTML page, its table pictures as (address, body) in page order, read by OCR.
     Raises ReportError for a file that cannot be read at all (broken, or a format not handled)."""
+    from crawler.report.ocr import OcrUnavailable
     from crawler.report.pdf import docx_text, pdf_text
+    from crawler.report.scan import image_file_text
     from crawler.report.sheets import xls_text, xlsx_text
 
     kind = _kind(url, content_type, filename, body)
     if kind == "html":
-        return _html(body, url, headers)
+        return _html(body, url, headers, images)
     if kind == "doc":
         body = _legacy_to_docx(body, (filename or url or "").lower().split("?")[0].rsplit(".", 1)[-1])
         kind = "docx"
     if kind == "text":
         return _plain(_decode(body, headers), url, context)
     readers = {"pdf": (pdf_text, "PDF"), "docx": (docx_text, "DOCX"), "xlsx": (xlsx_text, "XLSX"),
-               "xls": (xls_text, "XLS")}
+               "xls": (xls_text, "XLS"), "image": (image_file_text, "image")}
     reader, name = readers[kind]
     try:
         ft = reader(body)
+    except OcrUnavailable as exc:
+        raise ReportError(f"{name} not read: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - pdfminer, zip, XML and BIFF errors of broken files
         raise ReportError(f"unreadable {name}: {type(exc).__name__}: {exc}") from exc
     return _file_report(ft, url, context or {})
@@ -758,8 +803,10 @@ def _file_report(ft: FileText, url: str, context: dict, own: dict | None = None,
         "breadcrumb": list(own.get("breadcrumb") or context.get("breadcrumb") or []),
         "warnings": warnings,
         "raw_text": raw or ft.text,
+        "ocr_text": ft.ocr,
+        "ocr_confidence": ft.ocr_confidence,
     }
-    return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta=meta)
+    return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta=meta, ocr_grids=ft.ocr_tables)
 
 
 def parse_path(path: str | Path) -> Report:
