@@ -91,7 +91,8 @@ class Reading:
 # Characters the recogniser confuses with digits on short crops ("0" read as "o"): a reading made
 # only of these is decoded again with the number alphabet alone.
 NUMBER_CHARS = "0123456789.,-+%"
-_LOOKALIKE = str.maketrans({"o": "0", "O": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "丨": "1"})
+_LOOKALIKES = {"o": "0", "O": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "丨": "1"}
+_LOOKALIKE = str.maketrans(_LOOKALIKES)
 
 
 def recognize(crops: list[np.ndarray]) -> list[Reading]:
@@ -104,6 +105,14 @@ def recognize(crops: list[np.ndarray]) -> list[Reading]:
     rec = eng.text_rec
     chars: list[str] = rec.postprocess_op.character
     allowed = [0] + [i for i, ch in enumerate(chars) if ch and ch in NUMBER_CHARS]
+    # a look-alike's probability counts for its digit: the same glyph, read in a number's place
+    merge = np.zeros((len(chars), len(allowed)), np.float32)
+    col = {chars[a]: j for j, a in enumerate(allowed) if a}
+    merge[0, 0] = 1.0
+    for i, ch in enumerate(chars):
+        j = col.get(_LOOKALIKES.get(ch, ch)) if i else None
+        if j is not None:
+            merge[i, j] = 1.0
     order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
     out: list[Reading | None] = [None] * len(crops)
     for start in range(0, len(order), REC_BATCH):
@@ -116,7 +125,7 @@ def recognize(crops: list[np.ndarray]) -> list[Reading]:
             text, conf = _ctc(preds[j], None, chars)
             reading = Reading(text, conf)
             if text and text.translate(_LOOKALIKE) and all(c in NUMBER_CHARS for c in text.translate(_LOOKALIKE)):
-                num, nconf = _ctc(preds[j], allowed, chars)
+                num, nconf = _ctc(preds[j] @ merge, allowed, chars)
                 if num == text.translate(_LOOKALIKE):  # the number decoding only undoes look-alikes
                     reading = Reading(text, conf, num, nconf)
             out[i] = reading
@@ -124,13 +133,17 @@ def recognize(crops: list[np.ndarray]) -> list[Reading]:
 
 
 def _ctc(frames: np.ndarray, allowed: list[int] | None, chars: list[str]) -> tuple[str, float]:
-    """Greedy CTC decoding (index 0 is the blank), over `allowed` characters only when given,
-    with their probabilities renormalised; confidence = mean probability of the characters kept."""
+    """Greedy CTC decoding (index 0 is the blank); confidence = mean probability of the characters
+    kept. With `allowed`, frames hold the probabilities of those characters only (see recognize),
+    and a character's confidence is its share of the non-blank probability of its frame: how sure
+    the recogniser is of which digit it is, given that one is there."""
     import numpy as np
 
-    probs = frames if allowed is None else frames[:, allowed] / frames[:, allowed].sum(axis=1, keepdims=True)
-    idx = probs.argmax(axis=1)
-    best = probs.max(axis=1)
+    idx = frames.argmax(axis=1)
+    if allowed is None:
+        best = frames.max(axis=1)
+    else:
+        best = frames.max(axis=1) / np.maximum(frames[:, 1:].sum(axis=1), 1e-9)
     text, kept = [], []
     prev = -1
     for k, p in zip(idx, best, strict=True):

@@ -540,6 +540,10 @@ def parse_text(
     rep.warnings.extend(warns)
     origins = _ocr_origins(values, text, grids[:n_page_grids], len(grids) > n_page_grids, rep.template, meta)
     for k in sorted(values):
+        if k in origins and not k.endswith("_yuan") and values[k] != int(values[k]):
+            # counts are whole numbers: a point in an OCR'd count is a speck, not a decimal
+            rep.warnings.append(f"{k}: not read (OCR gave {values[k]}, and a count is a whole number)")
+            continue
         rep.tables[k] = values[k]
         rep.sources[k] = origins.get(k, "table")
         if k in origins and (conf := (meta.get("ocr_confidence") or {}).get(k.split(".")[0])) is not None:
