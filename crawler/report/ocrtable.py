@@ -18,7 +18,8 @@ import numpy as np
 from PIL import Image
 
 from crawler.report import ocr
-from crawler.report.values import parse_cell
+from crawler.report.ocrlabels import snap
+from crawler.report.values import norm, parse_cell
 
 Grid = list[list[str | None]]
 
@@ -254,6 +255,7 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
     grid: Grid = [["" for _ in range(nc)] for _ in range(nr)]
     warnings: list[str] = []
     lowest = 1.0
+    lost_labels: set[int] = set()  # rows whose label could not be read
     for gid, (r0, r1, c0, c1) in spans.items():
         parts = texts.get(gid, [])
         text, conf = _accept(parts)
@@ -262,11 +264,21 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
             seen = " or ".join(sorted({"".join(line[v].text for line in parts) for v in range(k)}))
             warnings.append(f"{where}: {seen!r} not read (confidence {conf:.2f}); left blank")
             text = ""
+            if _CJK.search(seen):
+                lost_labels.update(range(r0, r1 + 1))
         elif parts:
             lowest = min(lowest, conf)
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 grid[r][c] = text or ""
+    for r in sorted(lost_labels):
+        # without its label a row's values could be taken for another row's: not read either
+        cols = [c for c in range(nc) if grid[r][c] and parse_cell(grid[r][c] or "").kind == "num"]
+        for c in cols:
+            grid[r][c] = ""
+        if cols:
+            warnings.append(f"OCR table {number}, row {r + 1}: a label was not read; the row's "
+                            f"{len(cols)} values were not read either")
     return OcrTable(grid=grid, top=float(ys[0]), confidence=round(lowest, 4), warnings=warnings)
 
 
@@ -284,8 +296,14 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
     if any(_CJK.search(t) for t in texts):
         conf = min(r.confidence for line in parts for r in line)
         text = texts[0]
-        need = NUMBER_MIN_CONFIDENCE if parse_cell(text).kind == "num" else TEXT_MIN_CONFIDENCE
-        return (text, conf) if len(set(texts)) == 1 and conf >= need else (None, conf)
+        if parse_cell(text).kind == "num":  # 无, 12件
+            same = len({norm(t) for t in texts}) == 1
+            return (text, conf) if same and conf >= NUMBER_MIN_CONFIDENCE else (None, conf)
+        labels = {snap(t) for t in texts}
+        if len(labels) == 1 and None not in labels:  # every view is (close to) one template label
+            return labels.pop(), conf
+        same = len({norm(t) for t in texts}) == 1
+        return (text, conf) if same and conf >= TEXT_MIN_CONFIDENCE else (None, conf)
     readings: set[str] = set()
     conf = 1.0
     for v in views:
