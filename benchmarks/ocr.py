@@ -67,6 +67,7 @@ def main() -> int:
     reports = [random_report(seed) for seed in range(n)]
     html = [render_html(g) for g in reports]
 
+    parse_bytes(html[0].encode("utf-8"), filename="report.html")  # loads the division list once
     t0 = time.perf_counter()
     for page in html:
         parse_bytes(page.encode("utf-8"), filename="report.html")

@@ -91,7 +91,7 @@ def test_picture_tables_round_trip(fmt: str) -> None:
             if got == v:
                 tally.right += 1
                 assert rep.sources[k] == "ocr", (k, rep.sources[k])
-                assert ocrtable.TEXT_MIN_CONFIDENCE <= rep.confidence[k] <= 1.0
+                assert ocrtable.NUMBER_MIN_CONFIDENCE <= rep.confidence[k] <= 1.0
             elif got is not None:
                 tally.wrong.append(f"seed {seed} {k}: {got} (truth {v})")
             elif not not_read:

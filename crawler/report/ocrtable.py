@@ -47,7 +47,7 @@ MIN_FONT_PX = 8
 class OcrTable:
     grid: Grid
     top: float  # position on the picture, for reading order
-    confidence: float  # the lowest confidence of any cell that was taken
+    confidence: float  # the lowest confidence of the numbers taken (labels are matched to the template's)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -266,7 +266,7 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
             text = ""
             if _CJK.search(seen):
                 lost_labels.update(range(r0, r1 + 1))
-        elif parts:
+        elif parts and parse_cell(text or "").kind == "num":
             lowest = min(lowest, conf)
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):

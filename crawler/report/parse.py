@@ -45,8 +45,8 @@ class Report:
     sections: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, Number] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # key -> table | text | ocr
-    # key -> OCR confidence (0–1) of values read from pictures: the lowest of the cells taken in
-    # that value's table (every cell taken passed the threshold; the others are warnings)
+    # key -> OCR confidence (0–1) of values read from pictures: the lowest of the numbers taken in
+    # that value's table (every number taken passed the threshold; the others are warnings)
     confidence: dict[str, float] = field(default_factory=dict)
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
