@@ -192,3 +192,39 @@ def test_page_with_a_broken_picture_keeps_the_others() -> None:
     assert any("t1.png" in w and "unreadable picture" in w for w in rep.warnings)
     assert any(k.startswith("appeals.") for k in rep.tables)
     assert all(rep.tables[k] == g.values[k] for k in rep.tables if rep.sources[k] == "ocr")
+
+
+def test_page_with_html_tables_and_one_picture_marks_only_the_picture_values() -> None:
+    g = random_report(6)
+    html = render_html(g)
+    appeals = png_bytes(render_table(span_tables(html)[2]))
+    tables = re.findall(r"<table.*?</table>", html, flags=re.S)
+    page = html.replace(tables[2], "<p><img src='t2.png' alt='行政复议行政诉讼情况表'></p>")
+    rep = parse_bytes(page.encode("utf-8"), filename="report.html", images=[("t2.png", appeals)])
+    assert {rep.sources[k] for k in rep.tables if k.startswith("appeals.")} == {"ocr"}
+    assert {rep.sources[k] for k in rep.tables if not k.startswith("appeals.")} == {"table"}
+    assert set(rep.confidence) == {k for k in rep.tables if k.startswith("appeals.")}
+    assert all(rep.tables[k] == v for k, v in g.values.items() if k in rep.tables)
+    assert sum(1 for k in g.values if k.startswith("appeals.") and k in rep.tables) >= 14
+
+
+def test_zwgk_parse_reads_an_image_file(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+    import json
+    import subprocess
+    import sys
+
+    g = random_report(7)
+    path = tmp_path / "table4.png"
+    path.write_bytes(png_bytes(render_table(span_tables(render_html(g))[2])))
+    out = subprocess.run([sys.executable, "-m", "crawler.cli", "parse", str(path)], capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    rep = json.loads(out.stdout.splitlines()[0])
+    appeals = {k: v for k, v in rep["tables"].items() if k.startswith("appeals.")}
+    assert appeals and all(g.values[k] == v for k, v in appeals.items())
+    assert {rep["sources"][k] for k in appeals} == {"ocr"}
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    out = subprocess.run([sys.executable, "-m", "crawler.cli", "parse", str(bad)], capture_output=True,
+                         text=True, timeout=300, check=False)
+    assert out.returncode == 1 and "unreadable image" in out.stderr
