@@ -228,3 +228,16 @@ def test_zwgk_parse_reads_an_image_file(tmp_path) -> None:  # noqa: ANN001 - pyt
     out = subprocess.run([sys.executable, "-m", "crawler.cli", "parse", str(bad)], capture_output=True,
                          text=True, timeout=300, check=False)
     assert out.returncode == 1 and "unreadable image" in out.stderr
+
+
+def test_without_the_engine_pictures_are_clear_errors_or_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = f"OCR engine not installed (rapidocr_onnxruntime): {ocr.INSTALL_HINT}"
+    monkeypatch.setattr(ocr, "missing_reason", lambda: reason)
+    blank = Image.new("RGB", (400, 300), "white")
+    with pytest.raises(ReportError, match=r"image not read: OCR engine not installed"):
+        parse_bytes(png_bytes(blank), filename="x.png")
+    rep = parse_bytes(pdf_of_images([blank]), filename="scan.pdf")
+    assert any("no text layer (scanned); not read: OCR engine not installed" in w for w in rep.warnings)
+    page = parse_bytes(b"<html><body><h1>t</h1><img src='a.png'></body></html>", filename="a.html",
+                       images=[("a.png", png_bytes(blank))])
+    assert any("1 table picture(s) not read: OCR engine not installed" in w for w in page.warnings)

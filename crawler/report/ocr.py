@@ -47,6 +47,8 @@ class TextBox:
 def missing_reason() -> str | None:
     """Why OCR cannot run here (None when it can)."""
     try:
+        import cv2  # noqa: F401
+        import numpy  # noqa: F401
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError as exc:
         return f"OCR engine not installed ({exc.name}): {INSTALL_HINT}"

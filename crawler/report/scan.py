@@ -80,6 +80,10 @@ def table_family(grid: Grid) -> str:
 def read_pictures(images: Sequence[Image.Image], names: Sequence[str] = ()) -> FileText:
     """Text lines and ruled tables of pictures, in order. Table grids go to `ocr_tables`, the
     lowest confidence of the cells taken per template table to `ocr_confidence`."""
+    from crawler.report import ocr
+
+    if (reason := ocr.missing_reason()) is not None:
+        raise ocr.OcrUnavailable(reason)
     from crawler.report.ocrtable import read_image
 
     out = FileText(ocr=True)
@@ -120,6 +124,10 @@ def page_images_text(images: Sequence[tuple[str, bytes]]) -> FileText:
             names.append(f"image {src}")
         except ImageError as exc:
             bad.append(f"image {src}: {exc}")
+    from crawler.report import ocr
+
+    if frames and (reason := ocr.missing_reason()) is not None:
+        return FileText(warnings=[*bad, f"{len(frames)} table picture(s) not read: {reason}"])
     out = read_pictures(frames, names) if frames else FileText()
     out.ocr = False  # the page's own text is not OCR's
     out.warnings = bad + out.warnings
