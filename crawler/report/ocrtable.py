@@ -23,9 +23,11 @@ from crawler.report.values import norm, parse_cell
 
 Grid = list[list[str | None]]
 
-# A number is only taken when the recogniser is this sure of it (0–1); on our rendered and scanned
-# tables right readings score above 0.97 and the wrong ones seen below 0.9 (README).
+# A number is only taken when every view reads the same digits, the surest view at least this
+# sure (0–1) and the least sure at least NUMBER_AGREE_CONFIDENCE. On our rendered and scanned tables
+# no two views ever agreed on a wrong number; a lone 7 on a scanned page scores 0.86–0.95 (README).
 NUMBER_MIN_CONFIDENCE = 0.95
+NUMBER_AGREE_CONFIDENCE = 0.85
 # Labels are matched loosely by the template reader, but a misread label could move a row:
 # below this, the label is dropped (and its row's values are then not read).
 TEXT_MIN_CONFIDENCE = 0.8
@@ -305,17 +307,18 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
         same = len({norm(t) for t in texts}) == 1
         return (text, conf) if same and conf >= TEXT_MIN_CONFIDENCE else (None, conf)
     readings: set[str] = set()
-    conf = 1.0
+    confs: list[float] = []
     for v in views:
         if all(line[v].number is not None for line in parts):
             readings.add("".join(line[v].number or "" for line in parts))
-            conf = min([conf] + [line[v].number_confidence for line in parts])
+            confs.append(min(line[v].number_confidence for line in parts))
         else:
             readings.add(texts[v])
-            conf = min([conf] + [line[v].confidence for line in parts])
+            confs.append(min(line[v].confidence for line in parts))
     text = readings.pop()
-    ok = not readings and parse_cell(text).kind in ("num", "absent") and conf >= NUMBER_MIN_CONFIDENCE
-    return (text, conf) if ok else (None, conf)
+    sure = max(confs) >= NUMBER_MIN_CONFIDENCE and min(confs) >= NUMBER_AGREE_CONFIDENCE
+    ok = not readings and parse_cell(text).kind in ("num", "absent") and sure
+    return (text, max(confs)) if ok else (None, min(confs))
 
 
 def _cell_lines(rgb: np.ndarray, text_ink: np.ndarray, box: tuple[int, int, int, int],
