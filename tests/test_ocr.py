@@ -66,7 +66,7 @@ def _parse(fmt: str, seed: int):  # noqa: ANN202 - (Generated, Report)
         page, pics = _image_page(html, shots, "jpg")
         return g, parse_bytes(page, filename="report.html", images=pics)
     pages = [scanned(p, seed * 10 + i, scale=1.0) for i, p in enumerate(render_pages(page_blocks(html)))]
-    return g, parse_bytes(pdf_of_images(pages), filename="scan.pdf")
+    return g, parse_bytes(pdf_of_images(pages, dpi=200), filename="scan.pdf")
 
 
 @dataclass
@@ -167,7 +167,7 @@ def test_image_file_and_image_only_pdf_parse() -> None:
     assert sum(1 for k, v in rep.tables.items() if g.values.get(k) == v) >= MIN_RIGHT_SHARE * len(g.values)
     one = parse_bytes(png_bytes(pages[0]), filename="page1.png")
     assert one.title == rep.title
-    pdf = parse_bytes(pdf_of_images(pages), filename="scan.pdf")
+    pdf = parse_bytes(pdf_of_images(pages, dpi=200), filename="scan.pdf")
     assert all(g.values.get(k) == v for k, v in pdf.tables.items())
     assert len(pdf.tables) >= MIN_RIGHT_SHARE * len(g.values)
     assert any("no text layer (scanned); read by OCR" in w for w in pdf.warnings)

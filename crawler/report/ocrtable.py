@@ -298,9 +298,11 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
     if any(_CJK.search(t) for t in texts):
         conf = min(r.confidence for line in parts for r in line)
         text = texts[0]
-        if parse_cell(text).kind == "num":  # 无, 12件
+        if parse_cell(text).kind == "num":  # 无, 12件: a number, judged as numbers are
             same = len({norm(t) for t in texts}) == 1
-            return (text, conf) if same and conf >= NUMBER_MIN_CONFIDENCE else (None, conf)
+            confs = [min(line[v].confidence for line in parts) for v in views]
+            sure = max(confs) >= NUMBER_MIN_CONFIDENCE and min(confs) >= NUMBER_AGREE_CONFIDENCE
+            return (text, max(confs)) if same and sure else (None, min(confs))
         labels = {snap(t) for t in texts}
         if len(labels) == 1 and None not in labels:  # every view is (close to) one template label
             return labels.pop(), conf
@@ -315,6 +317,8 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
         else:
             readings.add(texts[v])
             confs.append(min(line[v].confidence for line in parts))
+    # a speck right of the digits reads as a closing point ("8."), never part of a number
+    readings = {t.rstrip(".") if re.fullmatch(r"\d+\.", t) else t for t in readings}
     text = readings.pop()
     sure = max(confs) >= NUMBER_MIN_CONFIDENCE and min(confs) >= NUMBER_AGREE_CONFIDENCE
     ok = not readings and parse_cell(text).kind in ("num", "absent") and sure
