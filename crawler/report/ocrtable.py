@@ -141,7 +141,7 @@ def read_image(img: Image.Image) -> PageRead:
     font = _font_px(ink)
     hmask, vmask = _rules(ink, font)
     rules = (hmask | vmask).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(
+    n, _, stats, _ = cv2.connectedComponentsWithStats(
         cv2.dilate(rules, np.ones((RULE_BAND_PX, RULE_BAND_PX), np.uint8)), connectivity=8)
     text_ink = ink & ~(cv2.dilate(rules, np.ones((2 * RULE_BAND_PX + 1,) * 2, np.uint8)) > 0)
     covered = np.zeros(ink.shape, bool)
@@ -156,15 +156,16 @@ def read_image(img: Image.Image) -> PageRead:
             covered[y : y + h, x : x + w] = True
     page.tables.sort(key=lambda t: t.top)
     rest = text_ink & ~covered
-    if _has_text(rest, font):
+    if _has_text(rest):
         masked = rgb.copy()
         masked[covered] = 255
         page.lines = _text_lines(ocr.find_text(masked))
     return page
 
 
-def _has_text(ink: np.ndarray, font: int) -> bool:
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+def _has_text(ink: np.ndarray) -> bool:
+    """Whether some ink outside the tables is more than dust (then the detector is worth running)."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     big = [s for s in stats[1:] if max(s[cv2.CC_STAT_WIDTH], s[cv2.CC_STAT_HEIGHT]) > SPECK_PX]
     return len(big) >= 2
 

@@ -31,7 +31,6 @@ MAX_PAGE_IMAGES = 8  # table pictures of one HTML page read (a report has three 
 MAX_SCANNED_PAGES = 30  # OCR takes seconds per page: a report is rarely longer
 SCAN_DPI = 200  # scanned PDF pages are rendered at this resolution for OCR
 POINTS_PER_INCH = 72
-_OCR_ORIGIN = "ocr"
 
 
 class ImageError(ValueError):
