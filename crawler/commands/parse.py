@@ -13,7 +13,8 @@ from pathlib import Path
 
 from crawler.exitcodes import EXIT_USAGE, batch_code
 
-HELP = "Parse annual reports (.html/.pdf/.docx/.xlsx/.xls/.doc/.wps/.txt/.md) into the template's fields and checks."
+HELP = ("Parse annual reports (.html/.pdf/.docx/.xlsx/.xls/.doc/.wps/.txt/.md; .png/.jpg/.gif/.tif and scanned PDFs "
+        "by OCR) into the template's fields and checks.")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -51,7 +51,10 @@ class Report:
     template: str = ""  # 2021 | 2019 | legacy
     sections: list[dict[str, str]] = field(default_factory=list)
     tables: dict[str, Number] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # key -> table | legacy_table | text
+    sources: dict[str, str] = field(default_factory=dict)  # key -> table | joined | ocr | legacy_table | text
+    # key -> OCR confidence (0–1) of values read from pictures: the lowest of the numbers taken in
+    # that value's table (every number taken passed the threshold; the others are warnings)
+    confidence: dict[str, float] = field(default_factory=dict)
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     # tables 二/三/四 of the 2019/2021 templates: {status, expected, read, blank, from_text} each
@@ -542,11 +545,14 @@ def parse_text(
     grids: list[Grid] | None = None,
     meta: dict | None = None,
     merges: list[list[list[int]]] | None = None,
+    ocr_grids: list[Grid] | None = None,
 ) -> Report:
     """Text (+ table grids, + page meta) to a Report.
 
     meta keys: published, source, site (the page's meta tags: SiteIDCode, SiteName, …; also accepted
-    flat), breadcrumb (list), warnings (list), raw_text (the text before cleaning, for metadata)."""
+    flat), breadcrumb (list), warnings (list), raw_text (the text before cleaning, for metadata),
+    ocr_text (bool: the text itself was read by OCR), ocr_confidence ({table family: confidence}).
+    ocr_grids: tables read by OCR from pictures; the values only they give are marked "ocr"."""
     meta = dict(meta or {})
     site = dict(meta.get("site") or {})
     for k in ("SiteIDCode", "SiteName", "SiteDomain", "ArticleTitle", "PubDate", "ContentSource", "ColumnName"):
@@ -556,6 +562,8 @@ def parse_text(
     grids = [uncover(g, m) if m else g for g, m in zip(grids or [], merges or [], strict=False)] + list(
         (grids or [])[len(merges or []):])
     grids = [g for g in grids if g]
+    n_page_grids = len(grids)
+    grids += [g for g in (ocr_grids or []) if g]
     text, raw_text, grids, converted = _simplified(text, raw_text, grids)
     rep = Report(text=text)
     rep.warnings.extend(meta.get("warnings") or [])
@@ -589,9 +597,16 @@ def parse_text(
         rep.tables.update(legacy.values)
         rep.sources.update(dict.fromkeys(legacy.values, legacy_tables.SOURCE))
         values = {k: v for k, v in values.items() if k not in legacy.values}
+    origins = _ocr_origins(values, text, grids[:n_page_grids], len(grids) > n_page_grids, rep.template, meta)
     for k in sorted(values):
+        if k in origins and not k.endswith("_yuan") and values[k] != int(values[k]):
+            # counts are whole numbers: a point in an OCR'd count is a speck, not a decimal
+            rep.warnings.append(f"{k}: not read (OCR gave {values[k]}, and a count is a whole number)")
+            continue
         rep.tables[k] = values[k]
-        rep.sources[k] = "joined" if k in joined else "table"
+        rep.sources[k] = origins.get(k, "joined" if k in joined else "table")
+        if k in origins and (conf := (meta.get("ocr_confidence") or {}).get(k.split(".")[0])) is not None:
+            rep.confidence[k] = conf
     # A table that gave nothing (image-only, or no table at all): its key figures from the prose.
     families = [f for f in ("requests.", "appeals.") if not any(k.startswith(f) for k in rep.tables)]
     if families:
@@ -640,6 +655,18 @@ def parse_text(
     return rep
 
 
+def _ocr_origins(values: dict[str, Number], text: str, page_grids: list[Grid], has_ocr_grids: bool,
+                 template: str, meta: dict) -> dict[str, str]:
+    """Keys whose values came from OCR: all of them when the text was OCR's too; else those the
+    page's own text and grids do not give (a page with some tables as HTML, some as pictures)."""
+    if not has_ocr_grids and not meta.get("ocr_text"):
+        return {}
+    if meta.get("ocr_text"):
+        return dict.fromkeys(values, "ocr")
+    plain, _ = _read_tables(text, page_grids, template)
+    return {k: "ocr" for k, v in values.items() if plain.get(k) != v}
+
+
 # ---------------------------------------------------------------- bytes and files
 
 
@@ -649,10 +676,14 @@ class ReportError(ValueError):
 
 
 def _kind(url: str, content_type: str, filename: str, body: bytes) -> str:
+    from crawler.report.scan import IMAGE_EXTENSIONS, image_kind
+
     name = (filename or url or "").lower().split("?")[0]
     ct = (content_type or "").lower()
     if body[:5] == b"%PDF-" or "pdf" in ct or name.endswith(".pdf"):
         return "pdf"
+    if image_kind(body) or ct.startswith("image/") or name.endswith(IMAGE_EXTENSIONS):
+        return "image"
     if name.endswith(".docx") or "officedocument.wordprocessingml" in ct:
         return "docx"
     if name.endswith(".xlsx") or "spreadsheetml" in ct or (body[:4] == b"PK\x03\x04" and b"xl/" in body[:4096]):
@@ -709,7 +740,7 @@ def _plain(raw: str, url: str, context: dict | None = None) -> Report:
     return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
 
 
-def _html(body: bytes, url: str, headers: dict | None) -> Report:
+def _html(body: bytes, url: str, headers: dict | None, images: list[tuple[str, bytes]] | None = None) -> Report:
     try:
         from crawler.extract import extract_document
     except ImportError:
@@ -724,8 +755,16 @@ def _html(body: bytes, url: str, headers: dict | None) -> Report:
             "warnings": list(doc.warnings),
             "raw_text": doc.text,
         }
+        ocr_grids: list[Grid] = []
+        if images:  # the page's tables are pictures: read by OCR
+            from crawler.report.scan import page_images_text
+
+            pics = page_images_text(images)
+            ocr_grids = pics.ocr_tables
+            meta["ocr_confidence"] = pics.ocr_confidence
+            meta["warnings"].extend(pics.warnings)
         return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta,
-                          merges=doc.table_merges)
+                          merges=doc.table_merges, ocr_grids=ocr_grids)
     # fallback until the extractor lands: whole-page text and every table
     from lxml import html as lxml_html
 
@@ -749,29 +788,36 @@ def parse_bytes(
     headers: dict | None = None,
     filename: str = "",
     context: dict | None = None,
+    images: list[tuple[str, bytes]] | None = None,
 ) -> Report:
-    """Dispatch by kind: HTML, PDF, DOCX, XLSX/XLS or plain text / markdown.
+    """Dispatch by kind: HTML, PDF, DOCX, XLSX/XLS, images (PNG, JPEG, GIF, TIFF; read by OCR) or
+    plain text / markdown.
 
     context: for a file linked from a page, what that page said — {"title", "page_url", "meta":
     {meta tag: content}, optionally "source", "published", "breadcrumb"}. A file rarely prints its
     publication date or site; they are taken from there, and its title when the file has none.
+    images: for an HTML page, its table pictures as (address, body) in page order, read by OCR.
     Raises ReportError for a file that cannot be read at all (broken, or a format not handled)."""
+    from crawler.report.ocr import OcrUnavailable
     from crawler.report.pdf import docx_text, pdf_text
+    from crawler.report.scan import image_file_text
     from crawler.report.sheets import xls_text, xlsx_text
 
     kind = _kind(url, content_type, filename, body)
     if kind == "html":
-        return _html(body, url, headers)
+        return _html(body, url, headers, images)
     if kind == "doc":
         body = _legacy_to_docx(body, (filename or url or "").lower().split("?")[0].rsplit(".", 1)[-1])
         kind = "docx"
     if kind == "text":
         return _plain(_decode(body, headers), url, context)
     readers = {"pdf": (pdf_text, "PDF"), "docx": (docx_text, "DOCX"), "xlsx": (xlsx_text, "XLSX"),
-               "xls": (xls_text, "XLS")}
+               "xls": (xls_text, "XLS"), "image": (image_file_text, "image")}
     reader, name = readers[kind]
     try:
         ft = reader(body)
+    except OcrUnavailable as exc:
+        raise ReportError(f"{name} not read: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - pdfminer, zip, XML and BIFF errors of broken files
         raise ReportError(f"unreadable {name}: {type(exc).__name__}: {exc}") from exc
     return _file_report(ft, url, context or {})
@@ -820,8 +866,10 @@ def _file_report(ft: FileText, url: str, context: dict, own: dict | None = None,
         "breadcrumb": list(own.get("breadcrumb") or context.get("breadcrumb") or []),
         "warnings": warnings,
         "raw_text": raw or ft.text,
+        "ocr_text": ft.ocr,
+        "ocr_confidence": ft.ocr_confidence,
     }
-    return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta=meta)
+    return parse_text(ft.text, title=title, url=url, grids=ft.tables, meta=meta, ocr_grids=ft.ocr_tables)
 
 
 def parse_path(path: str | Path) -> Report:

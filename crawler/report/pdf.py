@@ -43,6 +43,10 @@ class FileText:
     tables: list[Grid] = field(default_factory=list)
     title: str = ""
     warnings: list[str] = field(default_factory=list)
+    # read by OCR (crawler.report.scan): pictures' tables, kept apart so their values say "ocr"
+    ocr: bool = False  # the text itself came from OCR
+    ocr_tables: list[Grid] = field(default_factory=list)
+    ocr_confidence: dict[str, float] = field(default_factory=dict)  # table family -> lowest cell
 
 
 def fix_pdf_string(value: object) -> str:
@@ -182,9 +186,12 @@ def pdf_text(body: bytes, *, tables: bool = True, max_pages: int = MAX_PDF_PAGES
                 if grid and max(len(r) for r in grid) > 1:
                     out.tables.append(grid)
             continued = bool(found)
+    from crawler.report.scan import read_scanned_pages
+
+    read_scanned_pages(body, pages, out)  # pages without a text layer: rendered and read by OCR
     out.text = "\n".join(pages).strip()
-    if not out.text:
-        out.warnings.append("the PDF has no text layer (scanned images?); OCR is needed, nothing could be read")
+    if not out.text and not out.ocr_tables:
+        out.warnings.append("the PDF has no text layer (scanned images?) and OCR read nothing")
     return out
 
 
