@@ -227,7 +227,7 @@ def test_zwgk_parse_reads_an_image_file(tmp_path) -> None:  # noqa: ANN001 - pyt
     bad.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
     out = subprocess.run([sys.executable, "-m", "crawler.cli", "parse", str(bad)], capture_output=True,
                          text=True, timeout=300, check=False)
-    assert out.returncode == 1 and "unreadable image" in out.stderr
+    assert out.returncode == 3 and "unreadable image" in out.stderr  # every input (the one) failed
 
 
 def test_without_the_engine_pictures_are_clear_errors_or_warnings(monkeypatch: pytest.MonkeyPatch) -> None:

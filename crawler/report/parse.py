@@ -663,7 +663,7 @@ def _ocr_origins(values: dict[str, Number], text: str, page_grids: list[Grid], h
         return {}
     if meta.get("ocr_text"):
         return dict.fromkeys(values, "ocr")
-    plain, _ = _read_tables(text, page_grids, template)
+    plain = _read_tables(text, page_grids, template)[0]
     return {k: "ocr" for k, v in values.items() if plain.get(k) != v}
 
 
