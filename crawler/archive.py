@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import os
 import socket
 import tempfile
@@ -39,6 +40,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
+
+logger = logging.getLogger(__name__)
 
 WARC_SUFFIX = ".warc.gz"
 REF_SEP = "#"
@@ -125,7 +128,29 @@ class Archive:
             raise ArchiveError(f"body sha256 {digest} does not match the declared {sha256}")
         if capture is None:
             return digest, self._put_file(body, digest)
-        return digest, self._put_warc(body, digest, capture, prior or self._written.get(digest))
+        start = self._file.tell() if self._file is not None else None
+        try:
+            return digest, self._put_warc(body, digest, capture, prior or self._written.get(digest))
+        except OSError:
+            self._abandon(start)  # disk full mid-record: the file must not keep half a record
+            raise
+
+    def _abandon(self, start: int | None) -> None:
+        """After a failed write: cut the current WARC file back to where this item's records began
+        (so it stays a sequence of whole records, readable by every WARC tool) and close it; the next
+        put opens a new file."""
+        f, self._file, self._writer = self._file, None, None
+        if f is None:
+            return
+        try:
+            if start is not None:
+                f.truncate(start)
+        except OSError:
+            pass  # the file keeps a torn tail; references stored so far point before it
+        try:
+            f.close()
+        except OSError:
+            pass  # buffered bytes of the abandoned record could not be flushed: they are not wanted
 
     def _put_file(self, body: bytes, digest: str) -> str:
         ref = self.ref_for(digest)
@@ -215,9 +240,12 @@ class Archive:
         return self._writer
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        self._file, self._writer = None, None
+        f, self._file, self._writer = self._file, None, None
+        if f is not None:
+            try:
+                f.close()
+            except OSError as exc:  # every record was flushed and synced by put(): nothing is lost
+                logger.warning("archive: closing %s: %s", self.root / self._name, exc)
 
     # ---- reading ------------------------------------------------------------------------------
     def get(self, ref: str) -> bytes:

@@ -58,6 +58,8 @@ _META: dict[str, tuple[type, ...]] = {
     "guessed": (bool,),
     "article": (bool,),
     "wrapper": (str,),
+    "start": (bool,),  # a portal's start page (its failure is the portal's, never pending)
+    "pending": (int,),  # taken from the store's pending list: runs it failed in before
     "handle_httpstatus_list": (list,),  # only [304], for conditional requests (checked below)
     "depth": (int,),  # Scrapy's bookkeeping of requests it scheduled itself
     "redirect_times": (int,),

@@ -415,8 +415,10 @@ class Store:
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
         """Store one fetched item (one transaction) and decide which report it belongs to."""
+        with self._guard("read"):  # the database may be gone before the archive is touched
+            prior = self._archived(item.body)
         try:
-            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=self._archived(item.body))
+            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior)
         except OSError as exc:  # disk full, read-only file system: nothing can be kept
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
