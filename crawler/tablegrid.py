@@ -7,7 +7,7 @@ spanning 22 rows (the 本年度办理结果 block of table 三) is present on ea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from lxml import html as lxml_html
 from lxml.etree import _Element
@@ -72,15 +72,11 @@ def table_grid(table: _Element) -> Grid:
     return table_cells(table)[0]
 
 
-def table_cells(table: _Element) -> tuple[Grid, list[Merge]]:
-    """The expanded grid of one <table>, and where its merged cells are: a repeated text alone
-    cannot tell a colspan copy from two equal cells, and header and value rows of one table often
-    split their columns differently (上一年项目数量 one column in the header, two in the rows).
-
-    Raises LimitError when the expanded grid would exceed MAX_TABLE_CELLS (staggered spans of a
-    hostile page would otherwise fill millions of positions)."""
-    grid: dict[tuple[int, int], str] = {}
-    merges: list[Merge] = []
+def _placed(table: _Element, span: Callable[[_Element, str], int]) -> Iterator[tuple[int, int, int, int, _Element]]:
+    """(row, column, rowspan, colspan, cell) of every cell, placed as browsers place them (a cell
+    goes to the first column its row's earlier rowspans leave free). Raises LimitError past
+    MAX_TABLE_CELLS positions (staggered spans of a hostile page would fill millions)."""
+    taken: set[tuple[int, int]] = set()
     width = 0
     r = 0
     for tr in _own_rows(table):
@@ -88,24 +84,40 @@ def table_cells(table: _Element) -> tuple[Grid, list[Merge]]:
         for cell in tr:
             if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
                 continue
-            while (r, c) in grid:
+            while (r, c) in taken:
                 c += 1
-            text = cell_text(cell)
-            rs, cs = _span(cell, "rowspan"), _span(cell, "colspan")
-            for dr in range(rs):
-                for dc in range(cs):
-                    grid.setdefault((r + dr, c + dc), text)
-            if rs > 1 or cs > 1:
-                merges.append((r, c, rs, cs))
+            rs, cs = span(cell, "rowspan"), span(cell, "colspan")
+            taken.update((r + dr, c + dc) for dr in range(rs) for dc in range(cs))
+            yield r, c, rs, cs, cell
             c += cs
             width = max(width, c)
-            check_cell_count(len(grid))
+            check_cell_count(len(taken))
         r += 1
     check_cells(r, width)
+
+
+def table_cells(table: _Element) -> tuple[Grid, list[Merge]]:
+    """The expanded grid of one <table>, and where its merged cells are: a repeated text alone
+    cannot tell a colspan copy from two equal cells, and header and value rows of one table often
+    split their columns differently (上一年项目数量 one column in the header, two in the rows).
+
+    Raises LimitError when the expanded grid would exceed MAX_TABLE_CELLS."""
+    grid: dict[tuple[int, int], str] = {}
+    merges: list[Merge] = []
+    rows = width = 0
+    for r, c, rs, cs, cell in _placed(table, _span):
+        text = cell_text(cell)
+        for dr in range(rs):
+            for dc in range(cs):
+                grid.setdefault((r + dr, c + dc), text)
+        if rs > 1 or cs > 1:
+            merges.append((r, c, rs, cs))
+        rows, width = max(rows, r + 1), max(width, c + cs)
+    rows = max(rows, sum(1 for _ in _own_rows(table)))  # empty rows count, as before
     # A rowspan reaching past the last row is clipped there, as browsers do: a table split in
     # two (续表) must not grow phantom rows of its spanning labels.
-    merges = [(i, j, min(rs, r - i), cs) for i, j, rs, cs in merges]
-    return [[grid.get((i, j), "") for j in range(width)] for i in range(r)], merges
+    merges = [(i, j, min(rs, rows - i), cs) for i, j, rs, cs in merges]
+    return [[grid.get((i, j), "") for j in range(width)] for i in range(rows)], merges
 
 
 def uncover(grid: Grid, merges: Iterable[Sequence[int]]) -> list[list[str | None]]:
@@ -131,23 +143,8 @@ _EXTRACTOR_MAX_SPAN = 100
 def check_table_size(table: _Element) -> None:
     """LimitError when expanding the table's spans (as any of the page's readers does) would fill
     more than MAX_TABLE_CELLS positions; run before the extractors touch a page's tables."""
-    taken: set[tuple[int, int]] = set()
-    width = 0
-    r = -1
-    for r, tr in enumerate(_own_rows(table)):
-        c = 0
-        for cell in tr:
-            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
-                continue
-            while (r, c) in taken:
-                c += 1
-            rs = min(_EXTRACTOR_MAX_SPAN, _raw_span(cell, "rowspan"))
-            cs = min(_EXTRACTOR_MAX_SPAN, _raw_span(cell, "colspan"))
-            taken.update((r + dr, c + dc) for dr in range(rs) for dc in range(cs))
-            c += cs
-            width = max(width, c)
-            check_cell_count(len(taken))
-    check_cells(r + 1, width)
+    for _ in _placed(table, lambda cell, attr: min(_EXTRACTOR_MAX_SPAN, _raw_span(cell, attr))):
+        pass
 
 
 def _raw_span(cell: _Element, attr: str) -> int:
