@@ -10,11 +10,12 @@ import random
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from crawler.demo.render import Cell
 
 # Fonts tried when fontconfig is absent (Debian: fonts-wqy-microhei, fonts-noto-cjk).
 _KNOWN_FONTS = (
@@ -31,12 +32,8 @@ MAX_COLUMN_PX = 260  # wider text wraps, as a browser would wrap it
 LINE_PX = 2
 
 
-@dataclass(frozen=True)
-class SpanCell:
-    text: str
-    rowspan: int = 1
-    colspan: int = 1
-
+# a table cell with its spans: the demo renderer's own (its HTML and these pictures draw one model)
+SpanCell = Cell
 
 SpanTable = Sequence[Sequence[SpanCell]]
 
