@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from crawler.commands.output import STDOUT, write_output
+from crawler.exitcodes import EXIT_USAGE
+
 HELP = "the codebook: every field key with its label as printed, meaning, templates and unit"
 
 FORMATS = ("markdown", "csv", "json")
@@ -24,13 +27,9 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or _EXTENSIONS.get(Path(args.output).suffix.lower(), "markdown")
     fields = [f for f in codebook() if args.table is None or f.table == args.table]
     text = {"markdown": to_markdown, "csv": to_csv, "json": to_json}[fmt](fields)
-    if args.output == "-":
-        sys.stdout.write(text)
+    if not write_output("fields", text, args.output):
+        return EXIT_USAGE
+    if args.output == STDOUT:
         return 0
-    try:
-        Path(args.output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"zwgk fields: cannot write {args.output}: {exc}", file=sys.stderr)
-        return 1
     print(f"zwgk fields: {len(fields)} keys written to {args.output} ({fmt})", file=sys.stderr)
     return 0

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from crawler.runner import EXIT_USAGE
+from crawler.commands.output import STDOUT, write_output
+from crawler.exitcodes import EXIT_USAGE
 from crawler.store import StoreError, default_store_url, sqlite_path
 
 HELP = "write Datasette metadata for a SQLite store: table and column descriptions, search, hidden tables"
@@ -33,13 +34,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"zwgk metadata: {exc}", file=sys.stderr)
         return EXIT_USAGE
     text = json.dumps(metadata(Path(path).stem), ensure_ascii=False, indent=1) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(args.output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"zwgk metadata: cannot write {args.output}: {exc}", file=sys.stderr)
+    if not write_output("metadata", text, args.output):
         return EXIT_USAGE
+    if args.output == STDOUT:
+        return 0
     print(f"zwgk metadata: wrote {args.output}; run: datasette {path} -m {args.output}", file=sys.stderr)
     return 0
