@@ -198,3 +198,24 @@ def test_a_forced_stop_drops_what_is_queued_unseen(stores: Callable[..., Any]) -
         with pytest.raises(StoreError, match="stopped at once"):
             f.result(0)
         assert reader.seen(f"http://a/q{i}.html") is None and writer.seen(f"http://a/q{i}.html") is None
+
+
+def test_a_writer_that_breaks_fails_what_is_queued_instead_of_hanging(stores: Callable[..., Any]) -> None:
+    writer, reader, gate = stores(batch_wait=0.0)
+    first = held_first(writer, gate)
+    broken = RuntimeError("a bug in the writer")
+
+    def boom(store: Any, batch: Any) -> None:
+        raise broken
+
+    writer._commit = boom  # type: ignore[method-assign] - the next batch breaks the thread
+    queued = writer.save(make_item("http://a/q.html", report_text(40, 2022)))
+    drained = writer.drain()
+    gate.release.set()
+    assert first.result(WAIT).status == "new"
+    for f in (queued, drained):
+        with pytest.raises(RuntimeError, match="a bug in the writer"):
+            f.result(WAIT)
+    assert writer.seen("http://a/q.html") is None and reader.seen("http://a/q.html") is None
+    with pytest.raises(StoreError, match="closed"):
+        writer.mark_seen("http://a/later.html")

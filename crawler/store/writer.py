@@ -87,6 +87,7 @@ class StoreWriter:
         self._tokens = itertools.count(1)
         self._abandon = threading.Event()
         self._closed = False
+        self._stopped = False  # the thread has ended (closed, or a bug)
         opened: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, args=(opened,), name="zwgk-store-writer", daemon=True)
         self._thread.start()
@@ -131,13 +132,13 @@ class StoreWriter:
         self._thread.join(CLOSE_TIMEOUT if abandon else None)
 
     def _put(self, op: _Op, info: SeenInfo | None) -> Future[Any]:
-        if self._closed or not self._thread.is_alive():
-            raise StoreError("the store writer is closed: nothing more can be written")
-        if info is not None:
-            with self._lock:
+        with self._lock:
+            if self._closed or self._stopped:
+                raise StoreError("the store writer is closed: nothing more can be written")
+            if info is not None:
                 op.token = next(self._tokens)
                 self._overlay[op.url] = (op.token, info)
-        self._queue.put(op)
+            self._queue.put(op)
         return op.future
 
     # ---- the writer thread --------------------------------------------------------------------
@@ -148,11 +149,29 @@ class StoreWriter:
             opened.set_exception(exc)
             return
         opened.set_result(None)
+        stopped: BaseException = StoreError("not stored: the store writer was closed")
+        batch: list[_Op] | None = []
         try:
             while (batch := self._next_batch()) is not None:
                 if batch:
                     self._commit(store, batch)
+        except BaseException as exc:  # a bug in the writer: fail what is queued rather than hang a drain
+            logger.exception("the store writer stopped")
+            stopped = exc
         finally:
+            with self._lock:
+                self._stopped = True  # from here on _put refuses: nothing queued is left unresolved
+            left = list(batch or [])
+            while True:
+                try:
+                    op = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if op is not None:
+                    left.append(op)
+            for op in left:
+                if not op.future.done():
+                    self._settle(op, stopped)
             store.close()
 
     def _next_batch(self) -> list[_Op] | None:
