@@ -219,3 +219,26 @@ def test_a_writer_that_breaks_fails_what_is_queued_instead_of_hanging(stores: Ca
     assert writer.seen("http://a/q.html") is None and reader.seen("http://a/q.html") is None
     with pytest.raises(StoreError, match="closed"):
         writer.mark_seen("http://a/later.html")
+
+
+def test_a_deadlocked_batch_is_retried_item_by_item_on_postgres_only(stores: Callable[..., Any],
+                                                                      store_url: str) -> None:
+    import psycopg.errors
+
+    deadlock = StoreUnavailable("cannot write to the store: deadlock detected")
+    deadlock.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+    writer, reader, gate = stores(fail=("DEADLOCK", deadlock), batch_wait=0.0)
+    held_first(writer, gate)
+    ok = writer.save(make_item("http://a/ok.html", report_text(50, 2023), agency="甲机关"))
+    stuck = writer.save(make_item("http://a/stuck.html", report_text(51, 2023) + "DEADLOCK", agency="乙机关"))
+    gate.release.set()
+    writer.drain().result(WAIT)
+    with pytest.raises(StoreUnavailable):
+        stuck.result(0)
+    if store_url.startswith("sqlite"):  # SQLite writers take the whole file: no deadlock, the store is gone
+        with pytest.raises(StoreUnavailable):
+            ok.result(0)
+        assert reader.seen("http://a/ok.html") is None
+    else:  # two PostgreSQL writers' batches can wait on each other: alone, each item is written
+        assert ok.result(0).status == "new" and reader.seen("http://a/ok.html") is not None
+    assert reader.seen("http://a/stuck.html") is None
