@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from crawler.archive import Archive, Capture
 from crawler.store import Store, StoreError, StoreUnavailable, open_store
 from crawler.store.writer import StoreWriter
 from tests import test_store_support as support
@@ -36,11 +37,11 @@ class Gate:
         self.release = threading.Event()
 
     def hold(self, write: Callable[..., Any]) -> Callable[..., Any]:
-        def held(item: Any) -> Any:
+        def held(item: Any, **kw: Any) -> Any:
             if not self.entered.is_set():
                 self.entered.set()
                 assert self.release.wait(WAIT)
-            return write(item)
+            return write(item, **kw)
         return held
 
 
@@ -53,18 +54,33 @@ def failing_on(marker: str, exc: BaseException, index: Callable[..., Any]) -> Ca
     return index_near
 
 
+def failing_sync(sync: Callable[[], None], exc: OSError) -> Callable[[], None]:
+    """Archive.sync that works for the first batch only (the disk fills up after it)."""
+    calls = [0]
+
+    def failing() -> None:
+        calls[0] += 1
+        if calls[0] > 1:
+            raise exc
+        sync()
+    return failing
+
+
 @pytest.fixture
 def stores(store_url: str, tmp_path: Path) -> Iterator[Callable[..., tuple[StoreWriter, Store, Gate]]]:
     """Opens (writer, reader, gate) on the test's store; closes them at the end."""
     opened: list[tuple[StoreWriter, Store]] = []
     archive = str(tmp_path / "arc")
 
-    def make(fail: tuple[str, BaseException] | None = None, **kw: Any) -> tuple[StoreWriter, Store, Gate]:
+    def make(fail: tuple[str, BaseException] | None = None, sync_error: OSError | None = None,
+             **kw: Any) -> tuple[StoreWriter, Store, Gate]:
         gate = Gate()
 
         def opener() -> Store:
             s = open_store(store_url, archive_dir=archive)
             s.archive_body = gate.hold(s.archive_body)  # type: ignore[method-assign]
+            if sync_error is not None:
+                s.archive.sync = failing_sync(s.archive.sync, sync_error)  # type: ignore[method-assign]
             if fail is not None:
                 s._index_near = failing_on(fail[0], fail[1], s._index_near)  # type: ignore[method-assign]
             return s
@@ -242,3 +258,47 @@ def test_a_deadlocked_batch_is_retried_item_by_item_on_postgres_only(stores: Cal
     else:  # two PostgreSQL writers' batches can wait on each other: alone, each item is written
         assert ok.result(0).status == "new" and reader.seen("http://a/ok.html") is not None
     assert reader.seen("http://a/stuck.html") is None
+
+
+def test_a_batch_whose_bodies_cannot_be_synced_stores_none_of_them(stores: Callable[..., Any]) -> None:
+    writer, reader, gate = stores(sync_error=OSError(28, "No space left on device"), batch_wait=0.0)
+    first = held_first(writer, gate)
+    saves = [writer.save(make_item(f"http://a/s{i}.html", report_text(60 + i, 2023), agency=f"机关{i}"))
+             for i in range(3)]
+    seen = writer.mark_seen("http://a/list.html", status=200)
+    gate.release.set()
+    writer.drain().result(WAIT)
+    assert first.result(0).status == "new"
+    for i, f in enumerate(saves):
+        with pytest.raises(StoreUnavailable, match="No space left"):
+            f.result(0)
+        assert reader.seen(f"http://a/s{i}.html") is None
+    assert seen.result(0) is None  # a seen mark needs no archived body
+
+
+def test_the_archive_syncs_a_batch_once_and_reports_a_rotated_file_it_could_not_sync(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.archive as archive_module
+
+    synced: list[int] = []
+    real_fsync = archive_module.os.fsync
+    monkeypatch.setattr(archive_module.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    archive = Archive(tmp_path / "arc")
+    bodies = [f"<html>{i}</html>".encode() for i in range(3)]
+    refs = [archive.put(b, capture=Capture(url=f"http://x.gov.cn/{i}.html"), sync=False)[1] for i, b in enumerate(bodies)]
+    assert synced == []
+    archive.sync()
+    archive.sync()  # nothing new: no second fsync
+    assert len(synced) == 1
+    assert [archive.get(r) for r in refs] == bodies
+
+    def broken(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    archive.put(b"<html>late</html>", capture=Capture(url="http://x.gov.cn/late.html"), sync=False)
+    monkeypatch.setattr(archive_module.os, "fsync", broken)
+    archive.max_file_bytes = 1  # the next put rotates: the old file is closed with a record unsynced
+    archive.put(b"<html>next</html>", capture=Capture(url="http://x.gov.cn/next.html"), sync=False)
+    with pytest.raises(OSError, match="Input/output error"):
+        archive.sync()
+    archive.close()

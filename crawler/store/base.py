@@ -429,19 +429,27 @@ class Store:
         digest, ref = self.archive_body(item)
         return self.save_archived(item, digest, ref, run_id=run_id)
 
-    def archive_body(self, item: ReportItem) -> tuple[str, str]:
+    def archive_body(self, item: ReportItem, *, sync: bool = True) -> tuple[str, str]:
         """Write the item's body to the archive (before its transaction) -> (sha256, archive ref).
         A body archived earlier in this process but not committed yet (an earlier item of the same
-        batch) is found by the archive itself, which remembers what it wrote."""
+        batch) is found by the archive itself, which remembers what it wrote. With sync=False the
+        caller calls `sync_archive()` before committing the reference."""
         with self._guard("read"):  # the database may be gone before the archive is touched
             prior = self._archived(item.body)
         try:
-            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior)
+            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior, sync=sync)
         except OSError as exc:  # disk full, read-only file system: nothing can be kept
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
             item.warnings.append(f"body_sha256 {item.body_sha256} given, the body hashes to {digest}")
         return digest, ref
+
+    def sync_archive(self) -> None:
+        """Every body archived with sync=False is on disk, or StoreUnavailable."""
+        try:
+            self.archive.sync()
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
 
     def save_archived(self, item: ReportItem, digest: str, ref: str, *, run_id: int | None = None) -> SaveResult:
         """The database part of `save`: one transaction, or part of the caller's (a batch)."""

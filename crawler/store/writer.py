@@ -4,7 +4,7 @@ A crawl saves a report in ~8 CPU-ms and ~21 SQL statements; on the reactor threa
 download in flight. `StoreWriter` takes `save` and `mark_seen` calls, returns a Future at once, and
 one dedicated thread, owning its own write connection, commits what is queued in batches: up to
 `batch_items` operations, or whatever arrived within `batch_wait` seconds of the first, in one
-transaction (one COMMIT, one fsync). A dedicated thread rather than Twisted's deferToThread: a SQLite
+transaction (one COMMIT), after one fsync of their archived bodies. A dedicated thread rather than Twisted's deferToThread: a SQLite
 connection belongs to the thread that opened it, one thread keeps the operations in queue order (the
 reactor's thread pool would run them in any order), and batches form by themselves while a commit
 is in progress. No Twisted here: callers turn the Futures into what their framework awaits.
@@ -200,11 +200,18 @@ class StoreWriter:
                 ready.append(op)
                 continue
             try:  # the body goes to the archive before the transaction, as in Store.save
-                op.archived = store.archive_body(op.item)
+                op.archived = store.archive_body(op.item, sync=False)
             except Exception as exc:
                 self._settle(op, exc)
                 continue
             ready.append(op)
+        try:  # one fsync for the batch's bodies, before any reference to them is committed
+            store.sync_archive()
+        except StoreUnavailable as exc:
+            for op in ready:
+                if op.item is not None:
+                    self._settle(op, exc)
+            ready = [op for op in ready if op.item is None]
         writes = [op for op in ready if not op.barrier]
         if writes:
             try:
