@@ -8,7 +8,8 @@ once; then only the store is timed, on a fresh empty store per path and round, S
 - old: `Store.save(item)` per item on the calling thread (the reactor thread before issue 15);
 - new: `StoreWriter.save(item)` (crawler/store/writer.py) for every item, then waiting for the results.
 Printed per path: items/s (wall, first save to last commit), CPU-ms of the calling thread per item
-(time.thread_time: what the reactor pays), SQL statements per item (BEGIN and COMMIT counted) and
+(time.thread_time: what the reactor pays), CPU-ms of the whole process per item (the writer thread
+shares the process, and its GIL, with the reactor), SQL statements per item (BEGIN and COMMIT counted) and
 transactions. Rounds alternate the paths so that machine load affects both alike. Every item is
 queued at once here, so the writer's batches are as full as they get (ZWGK_STORE_BATCH_ITEMS); in a
 crawl, items arrive one by one and batches are what arrived during the previous commit.
@@ -84,11 +85,11 @@ def old_path(url: str, archive: str, items: list[ReportItem]) -> dict[str, float
     counter = Counted()
     with open_store(url, archive_dir=archive) as store:
         counter.wrap(store)
-        wall, cpu = time.perf_counter(), time.thread_time()
+        wall, cpu, total = time.perf_counter(), time.thread_time(), time.process_time()
         for item in items:
             store.save(item)
-        cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
-    return {"wall": wall, "cpu": cpu, "statements": counter.statements, "transactions": len(items)}
+        cpu, wall, total = time.thread_time() - cpu, time.perf_counter() - wall, time.process_time() - total
+    return {"wall": wall, "cpu": cpu, "total": total, "statements": counter.statements, "transactions": len(items)}
 
 
 def new_path(url: str, archive: str, items: list[ReportItem]) -> dict[str, float]:
@@ -96,14 +97,15 @@ def new_path(url: str, archive: str, items: list[ReportItem]) -> dict[str, float
     with open_store(url, archive_dir=archive) as reader:
         writer = StoreWriter(lambda: counter.wrap(open_store(url, archive_dir=archive)), reader)
         try:
-            wall, cpu = time.perf_counter(), time.thread_time()
+            wall, cpu, total = time.perf_counter(), time.thread_time(), time.process_time()
             futures = [writer.save(item) for item in items]
             for f in futures:
                 f.result()
-            cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+            cpu, wall, total = time.thread_time() - cpu, time.perf_counter() - wall, time.process_time() - total
         finally:
             writer.close()
-    return {"wall": wall, "cpu": cpu, "statements": counter.statements, "transactions": writer.transactions}
+    return {"wall": wall, "cpu": cpu, "total": total, "statements": counter.statements,
+            "transactions": writer.transactions}
 
 
 def sqlite_target(tmp: Path, tag: str) -> str:
@@ -152,9 +154,11 @@ def compare(name: str, target: Callable[[Path, str], str], items: list[ReportIte
         m = {k: statistics.median(x[k] for x in runs[tag]) for k in runs[tag][0]}
         med[tag] = m
         print(f"  {tag} ({label}): {n / m['wall']:7.1f} items/s, caller {1000 * m['cpu'] / n:6.2f} CPU-ms/item, "
-              f"{m['statements'] / n:5.1f} statements/item, {m['transactions']:.0f} transactions")
+              f"process {1000 * m['total'] / n:6.2f} CPU-ms/item, {m['statements'] / n:5.1f} statements/item, "
+              f"{m['transactions']:.0f} transactions")
     print(f"  new/old: items/s x{med['old']['wall'] / med['new']['wall']:.2f}, caller CPU/item "
-          f"x{med['new']['cpu'] / med['old']['cpu']:.3f}, statements/item "
+          f"x{med['new']['cpu'] / med['old']['cpu']:.3f}, process CPU/item x{med['new']['total'] / med['old']['total']:.2f}, "
+          f"statements/item "
           f"x{med['new']['statements'] / med['old']['statements']:.2f}")
 
 
