@@ -3,6 +3,7 @@
     python benchmarks/crawl.py                    # full pipeline vs bare Scrapy, same pages, same run
     python benchmarks/crawl.py --polite           # the same with the project's politeness defaults
     python benchmarks/crawl.py --memory           # RSS over a ~20,000-page crawl
+    python benchmarks/crawl.py --baseline-tree /work/main   # also the same crawl with another checkout's code
 
 Throughput: the demo portal is served from this process; `zwgk crawl` (spider + extract + parse +
 store) crawls it in a subprocess, every request it makes is logged, then a bare Scrapy spider (no
@@ -55,7 +56,7 @@ POLITE = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
     "ZWGK_PROGRESS_INTERVAL": "0",
 }
-_MODE: dict[str, Any] = {"polite": False, "extra": []}
+_MODE: dict[str, Any] = {"polite": False, "extra": [], "baseline": ""}
 
 
 def speed() -> dict[str, str]:
@@ -89,8 +90,19 @@ def base_of(server: _PortalServer) -> str:
     return f"http://{host}:{port}"
 
 
+# `zwgk crawl` that reports, as it exits, the CPU seconds of the crawl process (all its threads, not its
+# parse workers) and of its main thread, which runs the reactor: the serial part of a crawl (start-up
+# included in both)
+_CPU_REPORTING_CLI = (
+    "import resource, runpy, sys\n"
+    "try:\n    runpy.run_module('crawler.cli', run_name='__main__')\n"
+    "finally:\n    s, t = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_THREAD))\n"
+    "    print(f'crawl CPU: {s.ru_utime + s.ru_stime:.3f} {t.ru_utime + t.ru_stime:.3f}', file=sys.stderr)\n"
+)
+
+
 def full_crawl_cmd(base: str, db: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--url", base + COLUMN, "--name", "demo",
+    cmd = [sys.executable, "-c", _CPU_REPORTING_CLI, "crawl", "--url", base + COLUMN, "--name", "demo",
            "--store", f"sqlite:///{db}"]
     for k, v in speed().items():
         cmd += ["--set", f"{k}={v}"]
@@ -99,12 +111,23 @@ def full_crawl_cmd(base: str, db: Path) -> list[str]:
     return cmd
 
 
-def run_full(base: str, tmp: Path) -> dict[str, float]:
-    proc = subprocess.run(full_crawl_cmd(base, tmp / "zwgk.db"), cwd=tmp, capture_output=True, text=True)
+def run_full(base: str, tmp: Path, tree: Path = ROOT) -> dict[str, float]:
+    """The full crawl with the code of `tree` (this checkout, or --baseline-tree)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.run(full_crawl_cmd(base, tmp / "zwgk.db"), cwd=tmp, capture_output=True, text=True, env=env)
     m = re.search(r"done in ([\d.]+)s: (\d+) pages fetched, (\d+) reports stored", proc.stderr)
-    if proc.returncode != 0 or not m:
+    cpu = re.search(r"crawl CPU: ([\d.]+) ([\d.]+)", proc.stderr)
+    if proc.returncode != 0 or not m or not cpu:
         raise SystemExit(f"full crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return {"seconds": float(m.group(1)), "pages": int(m.group(2)), "reports": int(m.group(3))}
+    return {"seconds": float(m.group(1)), "pages": int(m.group(2)), "reports": int(m.group(3)),
+            "cpu": float(cpu.group(1)), "reactor_cpu": float(cpu.group(2))}
+
+
+def _full_line(label: str, requests: int, full: dict[str, float]) -> str:
+    return (f"{label:14s}: {requests:6d} requests in {full['seconds']:7.2f}s = {requests / full['seconds']:8.1f} "
+            f"pages/s ({full['reports']} reports stored); crawl process {full['cpu']:.2f} CPU-s = "
+            f"{1000 * full['cpu'] / requests:.1f} CPU-ms/page, its reactor thread {full['reactor_cpu']:.2f} CPU-s = "
+            f"{1000 * full['reactor_cpu'] / requests:.1f} CPU-ms/page")
 
 
 def run_bare(urls: list[str], tmp: Path) -> dict[str, float]:
@@ -166,12 +189,22 @@ def throughput(n_reports: int, n_other: int) -> None:
         requests = list(server.paths)  # type: ignore[attr-defined]
         fetched = [base + p for m, p in requests if m == "GET" and p != "/robots.txt"]
         bare = run_bare(fetched, tmp)
+        baseline = None
+        if _MODE["baseline"]:  # the same crawl with another checkout's code, into a fresh store
+            (tmp / "baseline").mkdir()
+            server.paths.clear()  # type: ignore[attr-defined]
+            baseline = run_full(base, tmp / "baseline", Path(_MODE["baseline"]).resolve())
+            n_baseline = len(server.paths)  # type: ignore[attr-defined]
     full_rate = len(requests) / full["seconds"]
     bare_rate = bare["pages"] / bare["seconds"]
     mode = "project politeness defaults" if _MODE["polite"] else "no delay, 16 concurrent"
     print(f"demo portal: {n_reports} reports, {n_other} other articles, {portal.n_list_pages} list pages; {mode}")
-    print(f"full pipeline : {len(requests):6d} requests in {full['seconds']:7.2f}s = {full_rate:8.1f} pages/s "
-          f"({full['reports']} reports stored)")
+    print(_full_line("full pipeline", len(requests), full))
+    if baseline is not None:
+        print(_full_line("baseline tree", n_baseline, baseline))
+        print(f"this tree / baseline: pages/s x{(len(requests) / full['seconds']) / (n_baseline / baseline['seconds']):.2f}, "
+              f"crawl-process CPU/page x{(full['cpu'] / len(requests)) / (baseline['cpu'] / n_baseline):.2f}, "
+              f"reactor-thread CPU/page x{(full['reactor_cpu'] / len(requests)) / (baseline['reactor_cpu'] / n_baseline):.2f}")
     print(f"bare Scrapy   : {bare['pages']:6d} requests in {bare['seconds']:7.2f}s = {bare_rate:8.1f} pages/s")
     print(f"ratio full/bare: {full_rate / bare_rate:.2f} (target >= 0.5)")
 
@@ -241,8 +274,11 @@ def main() -> None:
     ap.add_argument("--polite", action="store_true", help="both crawls with the project's politeness defaults")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="an extra setting for the full crawl only (e.g. ZWGK_PARSE_PROCESSES=0)")
+    ap.add_argument("--baseline-tree", default="", metavar="DIR",
+                    help="also crawl with the code of another checkout (e.g. /work/main), same portal, same run")
     ap.add_argument("--bare-worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    _MODE["baseline"] = args.baseline_tree
     _MODE["polite"] = args.polite
     _MODE["extra"] = args.set
     if args.bare_worker:

@@ -100,6 +100,8 @@ class Archive:
         self._serial = 0
         # sha256 -> (ref, url, WARC-Date) of the first response this process wrote with that payload
         self._written: dict[str, tuple[str, str, str]] = {}
+        self._unsynced = False  # records written with sync=False since the last fsync
+        self._sync_error: OSError | None = None  # a closed file's unsynced records could not be synced
 
     # ---- references ---------------------------------------------------------------------------
     @staticmethod
@@ -117,12 +119,13 @@ class Archive:
 
     # ---- writing ------------------------------------------------------------------------------
     def put(self, body: bytes, sha256: str | None = None, *, capture: Capture | None = None,
-            prior: tuple[str, str, str] | None = None) -> tuple[str, str]:
+            prior: tuple[str, str, str] | None = None, sync: bool = True) -> tuple[str, str]:
         """Archive a body -> (sha256 hex, reference).
 
         With a capture: WARC records (request, then response; or a revisit when the payload is
         already archived: `prior` = (reference, URL, WARC-Date) of its response, as the store knows
-        it, or one this process wrote). Without: the content-addressed file (idempotent)."""
+        it, or one this process wrote). Without: the content-addressed file (idempotent).
+        `sync=False` leaves the WARC records to the next `sync()` (one fsync for a batch of puts)."""
         digest = hashlib.sha256(body).hexdigest()
         if sha256 and sha256 != digest:
             raise ArchiveError(f"body sha256 {digest} does not match the declared {sha256}")
@@ -130,7 +133,7 @@ class Archive:
             return digest, self._put_file(body, digest)
         start = self._file.tell() if self._file is not None else None
         try:
-            return digest, self._put_warc(body, digest, capture, prior or self._written.get(digest))
+            return digest, self._put_warc(body, digest, capture, prior or self._written.get(digest), sync)
         except OSError:
             self._abandon(start)  # disk full mid-record: the file must not keep half a record
             raise
@@ -147,6 +150,7 @@ class Archive:
                 f.truncate(start)
         except OSError:
             pass  # the file keeps a torn tail; references stored so far point before it
+        self._sync_file(f)
         try:
             f.close()
         except OSError:
@@ -172,7 +176,7 @@ class Archive:
         return ref
 
     def _put_warc(self, body: bytes, digest: str, cap: Capture,
-                  prior: tuple[str, str, str] | None) -> str:
+                  prior: tuple[str, str, str] | None, sync: bool = True) -> str:
         writer = self._current_writer()
         date = warc_date(cap.fetched_at)
         pdigest = payload_digest(digest)
@@ -183,14 +187,14 @@ class Archive:
         if prior is not None:
             record = writer.create_revisit_record(cap.url, pdigest, prior[1], prior[2], http_headers=http,
                                                   warc_headers_dict={"WARC-Date": date})
-            self._write(record)  # the body is not written again: its reference stays the first one
+            self._write(record, sync)  # the body is not written again: its reference stays the first one
             return prior[0]
         response = writer.create_warc_record(
             cap.url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http,
             warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": pdigest})
         request = self._request_record(writer, cap, date, response.rec_headers.get_header("WARC-Record-ID"))
         self._write(request, sync=False)
-        ref = f"{self._name}{REF_SEP}{self._write(response)}"
+        ref = f"{self._name}{REF_SEP}{self._write(response, sync)}"
         self._written[digest] = (ref, cap.url, date)
         return ref
 
@@ -215,7 +219,29 @@ class Archive:
         self._file.flush()
         if sync:
             os.fsync(self._file.fileno())
+        self._unsynced = not sync  # an fsync covers every record written before it
         return offset
+
+    def sync(self) -> None:
+        """Put every record written with sync=False on disk; OSError when any of them may not be
+        (also those of a file closed since: rotated, or cut after a failed write)."""
+        failed, self._sync_error = self._sync_error, None
+        if failed is not None:
+            raise failed
+        if self._file is not None and self._unsynced:
+            os.fsync(self._file.fileno())
+            self._unsynced = False
+
+    def _sync_file(self, f: IO[bytes]) -> None:
+        """Before a file is closed: its unsynced records go to disk, or sync() reports that they may not."""
+        if not self._unsynced:
+            return
+        self._unsynced = False
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+        except (OSError, ValueError) as exc:
+            self._sync_error = self._sync_error or OSError(f"archive: syncing {self.root / self._name}: {exc}")
 
     def _current_writer(self) -> WARCWriter:
         if self._writer is not None and self._file is not None and self._file.tell() < self.max_file_bytes:
@@ -242,6 +268,7 @@ class Archive:
     def close(self) -> None:
         f, self._file, self._writer = self._file, None, None
         if f is not None:
+            self._sync_file(f)
             try:
                 f.close()
             except OSError as exc:  # every record was flushed and synced by put(): nothing is lost

@@ -247,6 +247,10 @@ def record_run_end(crawler: Any, settings: Any, outcome: CrawlOutcome) -> None:
     run_id = getattr(crawler, "_zwgk_run_id", None)
     if run_id is None:
         return  # the spider never opened: no run was started
+    writer = getattr(crawler, "_zwgk_writer", None)
+    if writer is not None:  # a forced stop: writes still queued are dropped (the next run fetches them)
+        crawler._zwgk_writer = None
+        writer.close(abandon=True)
     left_open = getattr(crawler, "_zwgk_store", None)
     if left_open is not None:  # a forced stop: the pipeline never closed its store
         left_open.close()

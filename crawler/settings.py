@@ -25,6 +25,8 @@ NEWSPIDER_MODULE = "spiders"
 ZWGK_STORE = "sqlite:///zwgk.db"  # sqlite:///path.db, a plain path, or postgresql://...
 ZWGK_ARCHIVE_DIR = ""  # raw-body archive; "" = next to the SQLite file (zwgk-archive/)
 ZWGK_WARC_MAX_BYTES = 1_000_000_000  # start a new WARC file once one reaches this size (crawler/archive.py)
+ZWGK_STORE_BATCH_ITEMS = 64  # store writes committed per transaction, at most (crawler/store/writer.py)
+ZWGK_STORE_BATCH_WAIT = 0.02  # seconds a store batch waits for more writes after its first
 ZWGK_MAX_PAGES = 0  # per-portal budget of requests scheduled; 0 = unlimited
 ZWGK_MAX_LIST_PAGES = 1000  # list pages per portal whose "next" links are followed; 0 = unlimited
 ZWGK_LIST_TRAP_PAGES = 20  # list pages in a row with no new item: a list trap, paging stops; 0 = off

@@ -51,7 +51,7 @@ from crawler.store import PendingEntry, SeenInfo, StoreUnavailable
 from crawler.store.base import utcnow
 from pipelines.downloader import host_allowed
 from pipelines.portalstats import PortalStats
-from pipelines.store import shared_store
+from pipelines.store import shared_store, shared_writer
 from pipelines.storefail import stop_for_store_failure
 
 # A report page whose own text (outside links, scripts and page frame) is shorter than this and
@@ -191,6 +191,7 @@ class PortalSpider(scrapy.Spider):
         )
         spider.stats = PortalStats.of(crawler)
         spider.store = shared_store(crawler)
+        spider.writer = shared_writer(crawler)  # saves and mark_seen, batched off the reactor; seen() sees them
         if started is None and not settings.get("ZWGK_REDIS_URL"):
             # Without --jobdir: a last run that was killed or stopped by a store failure is continued,
             # so that what it never fetched or stored is fetched now (in distributed mode the Redis
@@ -305,7 +306,7 @@ class PortalSpider(scrapy.Spider):
             if decision == "skip" or not self._on_site(portal, link.url):
                 continue
             followed += 1
-            seen = self.store.seen(link.url)
+            seen = self.writer.seen(link.url)
             if seen is not None and not self._done_this_job(seen):
                 known += 1
             if self._within_budget(portal):
@@ -374,7 +375,7 @@ class PortalSpider(scrapy.Spider):
     ) -> Request | None:
         """The request for a report page or attachment; None when this job already fetched it."""
         if seen is None:
-            seen = self.store.seen(url)
+            seen = self.writer.seen(url)
         if seen is not None and self._done_this_job(seen):
             self.stats.note(portal, "done_earlier_in_job")
             return None
@@ -502,16 +503,16 @@ class PortalSpider(scrapy.Spider):
         }
 
     def _mark_seen(self, response: Response) -> None:
-        self._store_write(self.store.mark_seen, response.url, **self._validators(response))
+        self._store_write(self.writer.mark_seen, response.url, **self._validators(response))
 
     def _confirm_seen(self, response: Response) -> None:
         """A 304: the stored copy is current; record when that was confirmed (and any new validators)."""
-        seen = self.store.seen(response.url)
+        seen = self.writer.seen(response.url)
         if seen is None:
             return
         h = _headers(response)
         self._store_write(
-            self.store.mark_seen,
+            self.writer.mark_seen,
             response.url,
             etag=h.get("etag") or seen.etag,
             last_modified=h.get("last-modified") or seen.last_modified,
@@ -635,7 +636,7 @@ class PortalSpider(scrapy.Spider):
         del self.wrappers[url]
         if state["ok"]:  # a failed attachment leaves the wrapper unseen: the next run tries again
             self._store_write(
-                self.store.mark_seen,
+                self.writer.mark_seen,
                 url,
                 etag=state["etag"],
                 last_modified=state["last_modified"],
@@ -656,7 +657,7 @@ class PortalSpider(scrapy.Spider):
             # Judged not a report: remember it so that the next run asks conditionally.
             h = item.headers
             self._store_write(
-                self.store.mark_seen,
+                self.writer.mark_seen,
                 item.url, etag=h.get("etag") or None, last_modified=h.get("last-modified") or None,
                 body_sha256=item.body_sha256 or None, status=item.status,
             )

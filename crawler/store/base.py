@@ -141,6 +141,17 @@ def _years_compatible(a: int | None, b: int | None) -> bool:
     return a is None or b is None or int(a) == int(b)
 
 
+def _report_year(report: dict[str, Any] | None) -> int | None:
+    """The parsed report year, when it is a number."""
+    year = report.get("year") if report else None
+    return int(year) if isinstance(year, int | str) and str(year).isdigit() else None
+
+
+def _lock_year(item: ReportItem) -> int:
+    """The dedup lock key of an item (its report year, 0 when unknown)."""
+    return _report_year(item.report if isinstance(item.report, dict) else None) or 0
+
+
 _MAX_BUCKET = 256  # LSH buckets larger than this are skipped when looking for near-duplicates
 
 _REPORT_COLS = [
@@ -415,19 +426,48 @@ class Store:
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
         """Store one fetched item (one transaction) and decide which report it belongs to."""
+        digest, ref = self.archive_body(item)
+        return self.save_archived(item, digest, ref, run_id=run_id)
+
+    def archive_body(self, item: ReportItem, *, sync: bool = True) -> tuple[str, str]:
+        """Write the item's body to the archive (before its transaction) -> (sha256, archive ref).
+        A body archived earlier in this process but not committed yet (an earlier item of the same
+        batch) is found by the archive itself, which remembers what it wrote. With sync=False the
+        caller calls `sync_archive()` before committing the reference."""
         with self._guard("read"):  # the database may be gone before the archive is touched
             prior = self._archived(item.body)
         try:
-            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior)
+            digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior, sync=sync)
         except OSError as exc:  # disk full, read-only file system: nothing can be kept
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
             item.warnings.append(f"body_sha256 {item.body_sha256} given, the body hashes to {digest}")
+        return digest, ref
+
+    def sync_archive(self) -> None:
+        """Every body archived with sync=False is on disk, or StoreUnavailable."""
+        try:
+            self.archive.sync()
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
+
+    def save_archived(self, item: ReportItem, digest: str, ref: str, *, run_id: int | None = None) -> SaveResult:
+        """The database part of `save`: one transaction, or part of the caller's (a batch)."""
         with self._tx():
             result = self._save(item, digest, ref, run_id, reparse=False)
             # stored: no longer pending, in the same transaction (never one without the other)
             self._q("DELETE FROM pending WHERE url = ?", (item.url,))
             return result
+
+    def lock_years(self, items: list[ReportItem]) -> None:
+        """Take the dedup locks of a batch's report years up front, in ascending order, so that two
+        processes writing batches never wait for each other in a cycle (a deadlock)."""
+        for key in sorted({_lock_year(item) for item in items}):
+            self._lock(key)
+
+    def transient(self, exc: BaseException) -> bool:
+        """Would the same writes succeed alone or again (a deadlock between writers), not a lost store?"""
+        return False
 
     def _save(self, item: ReportItem, digest: str, ref: str, run_id: int | None, *,
               reparse: bool) -> SaveResult:
@@ -435,8 +475,7 @@ class Store:
         headers = {k.lower(): v for k, v in (item.headers or {}).items()}
         etag, lastmod = headers.get("etag"), headers.get("last-modified")
         report = item.report if isinstance(item.report, dict) else None
-        year = report.get("year") if report else None
-        year = int(year) if isinstance(year, int | str) and str(year).isdigit() else None
+        year = _report_year(report)
         self._lock(year or 0)
 
         src = self._q("SELECT id, report_id FROM sources WHERE url = ? AND body_sha256 = ?",

@@ -88,6 +88,12 @@ class PostgresStore(Store):
         return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError
                           | psycopg.errors.ReadOnlySqlTransaction | psycopg.errors.InsufficientPrivilege)
 
+    def transient(self, exc: BaseException) -> bool:
+        # two writers' batches waiting on each other's rows (seen, sources): PostgreSQL aborts one;
+        # written alone, one item at a time, the same writes succeed
+        cause = exc.__cause__ if isinstance(exc, StoreError) else exc
+        return isinstance(cause, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure)
+
     def _lock(self, key: int) -> None:
         self._q("SELECT pg_advisory_xact_lock(?)", (_LOCK_NS + int(key),))
 
