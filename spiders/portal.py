@@ -38,6 +38,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.request import request_from_dict
 from twisted.python.failure import Failure
 
+from crawler.bodychars import body_text_chars
 from crawler.challenge import detect_block
 from crawler.discovery import find_columns, is_annual_report_column, site_key
 from crawler.distributed import serializer
@@ -725,11 +726,7 @@ class PortalSpider(scrapy.Spider):
 
     @staticmethod
     def _body_chars(response: Response) -> int:
-        texts = response.xpath(
-            "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)"
-            " and not(ancestor::header) and not(ancestor::footer) and not(ancestor::nav)]"
-        ).getall()
-        return sum(len(t.strip()) for t in texts)
+        return body_text_chars(response.selector.root)  # the selector's tree: no second parse
 
     def on_request_scheduled(self, request: Request, spider: Any = None) -> None:
         """Refuse a redirect out of its portal's domains, and record it (Scrapy's offsite check is silent).

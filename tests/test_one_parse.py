@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, XmlResponse
 
+from crawler.bodychars import body_text_chars
 from crawler.demo.site import DemoPortal
 from crawler.discovery import find_columns
 from crawler.paging import analyse_list_page
@@ -63,3 +64,32 @@ def test_a_list_page_with_items_is_read_from_the_tree() -> None:
 def test_an_xml_response_is_not_handed_over_as_an_html_tree() -> None:
     response = XmlResponse(url=LIST_URL, body=b"<?xml version='1.0'?><list><a href='x.html'>x</a></list>")
     assert _html_tree(response) is None
+
+
+_BODY_TEXT_XPATH = (
+    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)"
+    " and not(ancestor::header) and not(ancestor::footer) and not(ancestor::nav)]"
+)
+_ODD_MARKUP = [
+    "<html><body> a <!-- note --> b<a href='x'> link </a> tail <nav>menu</nav>after<script>x=1</script></body></html>",
+    "<html><body><div><header><p>top</p></header><p>  text\u3000</p><?pi data?>pi tail</div>outer tail</body>"
+    "</html>",
+    "<html><head><title>t</title></head><body>" + "<div>" * 300 + "deep" + "</div>" * 300 + "</body></html>",
+    "<html><body></body></html>",
+    "<p>no body element written</p> loose text",
+]
+
+
+@pytest.mark.parametrize(
+    "body", [b for _, _, b in PAGES] + [m.encode() for m in _ODD_MARKUP],
+    ids=[p[0] for p in PAGES] + [f"odd{i}" for i in range(len(_ODD_MARKUP))],
+)
+def test_body_chars_walk_counts_what_the_xpath_counted(body: bytes) -> None:
+    response = HtmlResponse(url=LIST_URL, body=body)
+    want = sum(len(t.strip()) for t in response.xpath(_BODY_TEXT_XPATH).getall())
+    assert body_text_chars(response.selector.root) == want
+
+
+def test_body_chars_skip_links_and_chrome() -> None:
+    response = HtmlResponse(url=LIST_URL, body="<body><nav>菜单</nav><p>正文两字</p><a href='a.pdf'>附件</a></body>".encode())
+    assert body_text_chars(response.selector.root) == len("正文两字")
