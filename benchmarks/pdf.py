@@ -35,6 +35,7 @@ import pdfplumber  # noqa: E402
 
 from crawler.report import pdf as reader  # noqa: E402
 from crawler.report.pdfpage import PdfiumPages  # noqa: E402
+from tests.pdfbaseline import pdfminer_only  # noqa: E402
 
 
 def _files(corpus: Path, generated: int) -> list[tuple[str, bytes]]:
@@ -84,17 +85,8 @@ def compare_inputs(body: bytes) -> dict[str, Any]:
     return res
 
 
-def _without_pdfium(body: bytes) -> reader.FileText:
-    original = PdfiumPages.objects
-    PdfiumPages.objects = lambda self, page: None  # type: ignore[method-assign]
-    try:
-        return reader.pdf_text(body)
-    finally:
-        PdfiumPages.objects = original  # type: ignore[method-assign]
-
-
 def time_readers(files: list[tuple[str, bytes]], rounds: int) -> dict[str, dict[str, float]]:
-    runs: dict[str, Callable[[bytes], reader.FileText]] = {"pdfminer": _without_pdfium, "pdfium": reader.pdf_text}
+    runs: dict[str, Callable[[bytes], reader.FileText]] = {"pdfminer": pdfminer_only, "pdfium": reader.pdf_text}
     times: dict[str, dict[str, list[float]]] = {n: {k: [] for k in runs} for n, _ in files}
     labels = list(runs)
     for r in range(rounds):
@@ -115,8 +107,8 @@ def main() -> int:
     args = ap.parse_args()
     files = _files(args.corpus, args.generated)
     for _, body in files:  # warm-up, and the outputs compared
-        _without_pdfium(body)
-    same_out = {name: (lambda a, b: (a.text == b.text, a.tables == b.tables))(_without_pdfium(body), reader.pdf_text(body))
+        pdfminer_only(body)
+    same_out = {name: (lambda a, b: (a.text == b.text, a.tables == b.tables))(pdfminer_only(body), reader.pdf_text(body))
                 for name, body in files}
     inputs = {name: compare_inputs(body) for name, body in files}
     med = time_readers(files, args.rounds)

@@ -12,20 +12,11 @@ from reportlab.pdfgen import canvas
 
 from crawler.report import pdf as reader
 from crawler.report.pdfpage import PdfiumPages, covered
+from tests.pdfbaseline import pdfminer_only
 from tests.reportgen import random_report, render_pdf
 
 CORPUS_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs"
 GENERATED_SEEDS = (0, 7)
-
-
-def _pdfminer_only(body: bytes) -> reader.FileText:
-    """The reader as it was: pdfium's objects switched off, pdfminer reads every page."""
-    original = PdfiumPages.objects
-    PdfiumPages.objects = lambda self, page: None  # type: ignore[method-assign]
-    try:
-        return reader.pdf_text(body)
-    finally:
-        PdfiumPages.objects = original  # type: ignore[method-assign]
 
 
 def _inputs() -> list[tuple[str, bytes]]:
@@ -38,7 +29,7 @@ INPUTS = _inputs()
 
 @pytest.mark.parametrize(("name", "body"), INPUTS, ids=[n for n, _ in INPUTS])
 def test_text_and_every_cell_are_those_pdfminer_gave(name: str, body: bytes) -> None:
-    now, before = reader.pdf_text(body), _pdfminer_only(body)
+    now, before = reader.pdf_text(body), pdfminer_only(body)
     assert before.tables, f"{name}: no table to compare"
     assert now.text == before.text
     assert now.tables == before.tables
@@ -92,7 +83,7 @@ def test_a_rotated_page_is_left_to_pdfminer() -> None:
         assert not covered(pdf.pages[0])
         assert pages.objects(pdf.pages[0]) is None
     text = reader.pdf_text(body).text
-    assert text == _pdfminer_only(body).text
+    assert text == pdfminer_only(body).text
     assert text.split() == ["Rotated", "page", "2023"]
 
 
