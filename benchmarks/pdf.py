@@ -11,7 +11,9 @@ benchmarks/parse.py makes them) and the demo portal's PDF reports. For every fil
   objects (pdfium switched off, the reader as it was) and as it is now, and whether its text and
   every table cell are the same.
 Pages pdfpage does not cover (vertical writing, rotated text, form XObjects …) are read by pdfminer
-in both runs and counted apart. Rounds rotate the two readers; medians per file are printed.
+in both runs and counted apart. Times are CPU time of this process (time.process_time: on a loaded
+machine, wall time would count other processes' turns). Rounds rotate the two readers; medians per
+file are printed.
 """
 
 from __future__ import annotations
@@ -62,12 +64,12 @@ def compare_inputs(body: bytes) -> dict[str, Any]:
     with pdfplumber.open(io.BytesIO(body)) as pdf, PdfiumPages(body) as pages:
         for page in pdf.pages:
             res["pages"] += 1
-            t = time.perf_counter()
+            t = time.process_time()
             objects = pages.objects(page)
-            res["pdfium_ms"] += (time.perf_counter() - t) * MS
-            t = time.perf_counter()
+            res["pdfium_ms"] += (time.process_time() - t) * MS
+            t = time.process_time()
             chars, edges = page.chars, page.edges  # pdfminer's, as pdfplumber builds them
-            res["pdfminer_ms"] += (time.perf_counter() - t) * MS
+            res["pdfminer_ms"] += (time.process_time() - t) * MS
             if objects is None:
                 continue
             res["covered"] += 1
@@ -93,9 +95,9 @@ def time_readers(files: list[tuple[str, bytes]], rounds: int) -> dict[str, dict[
         order = labels[r % 2:] + labels[: r % 2]
         for name, body in files:
             for label in order:
-                t = time.perf_counter()
+                t = time.process_time()
                 runs[label](body)
-                times[name][label].append((time.perf_counter() - t) * MS)
+                times[name][label].append((time.process_time() - t) * MS)
     return {n: {k: statistics.median(v) for k, v in d.items()} for n, d in times.items()}
 
 
