@@ -9,7 +9,9 @@ them in parse_list:
 Report pages (the corpus's report pages): the spider's reading in _article (title, attachment links,
 meta tags, body characters, all from response.selector), the body characters counted by the former
 XPath and by the tree walk of crawler.bodychars, shown beside extract_document of the same page, which runs in a parse worker (another process: a tree cannot be handed over, so the page is
-parsed once there and once in the crawl process).
+parsed once there and once in the crawl process). The corpus's other pages: extraction alone (on
+pages without a body container trafilatura runs, and its comparison with readability parses
+readability's summary once or twice more).
 Times are CPU time of this process (time.process_time: on a loaded machine, wall time would
 count other processes' turns). Parses are counted by wrapping lxml.etree.fromstring (every HTML parse
 of parsel and lxml.html goes through it). Each timed call builds a fresh HtmlResponse (Scrapy caches the selector on it);
@@ -194,6 +196,12 @@ def main() -> int:
               f"{r['reading xpath']:.2f} with the XPath ({r['reading xpath'] - r['reading walk']:.2f} ms saved, "
               f"ratio {r['reading walk'] / r['reading xpath']:.2f}x, on pages with attachments); extract_document "
               f"{r['extract']:.2f} CPU-ms/page (one parse, in the worker process)")
+    others = [(f.name, "https://www.example.gov.cn/", f.read_bytes()) for f in sorted((args.corpus / "pages").glob("*.htm*"))
+              if f.name not in {n for n, _, _ in reports}]
+    if others:
+        # no body container: trafilatura runs on the tree, and its readability comparison (default
+        # mode) parses readability's summary again; the tree itself is handed over, not re-parsed
+        _table("other corpus pages (no report): extraction", {"extract": extract}, others, args.rounds)
     return 0
 
 
