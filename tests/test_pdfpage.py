@@ -108,3 +108,14 @@ def test_threads_reading_pdfs_at_once_get_what_one_gets() -> None:
         t.join()
     assert not errors
     assert [got[i] for i in range(len(threads))] == [want[i % len(bodies)] for i in range(len(threads))]
+
+
+def test_malformed_resources_are_left_to_pdfminer() -> None:
+    body = render_pdf(random_report(1))
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        page = pdf.pages[0]
+        assert covered(page)
+        page.page_obj.resources = {"Font": [1, 2]}  # a list where a dictionary belongs
+        assert not covered(page)
+        page.page_obj.resources = {"Font": {"F1": 7}}  # a number where a font belongs
+        assert not covered(page)

@@ -59,12 +59,16 @@ def covered(page: Any) -> bool:
     if page.rotation or tuple(page.mediabox[:2]) != (0, 0):
         return False
     resources = resolve1(page.page_obj.resources) or {}
-    for font in (resolve1(resources.get("Font")) or {}).values():
-        font = resolve1(font) or {}
-        if _name(font.get("Subtype")) == "Type3" or _is_vertical(font):
+    if not isinstance(resources, dict):
+        return False
+    fonts = resolve1(resources.get("Font")) or {}
+    xobjects = resolve1(resources.get("XObject")) or {}
+    if not isinstance(fonts, dict) or not isinstance(xobjects, dict):
+        return False  # malformed resources: pdfminer's reading, as before
+    for font in map(resolve1, fonts.values()):
+        if not isinstance(font, dict) or _name(font.get("Subtype")) == "Type3" or _is_vertical(font):
             return False
-    for xobject in (resolve1(resources.get("XObject")) or {}).values():
-        xobject = resolve1(xobject)
+    for xobject in map(resolve1, xobjects.values()):
         if isinstance(xobject, PDFStream) and _name(xobject.get("Subtype")) == "Form":
             return False
     return True
