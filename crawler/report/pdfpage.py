@@ -169,7 +169,7 @@ class PdfiumPages:
     """The file opened by pdfium beside pdfplumber, giving page objects for pdfplumber's pages.
 
     pdfium is not thread-safe and a crawl may parse in several threads: every call holds one lock.
-    A file pdfium cannot open is read by pdfminer alone (the output is the same, only slower).
+    A file or page pdfium cannot open is read by pdfminer (the output is the same, only slower).
     """
 
     def __init__(self, body: bytes) -> None:
@@ -199,7 +199,11 @@ class PdfiumPages:
                     logger.debug("pdfium cannot open the file (%s); pdfminer reads its pages", e)
                     self._failed = True
                     return None
-            return _page_objects(self._document, page)
+            try:
+                return _page_objects(self._document, page)
+            except pdfium.PdfiumError as e:
+                logger.debug("pdfium cannot read page %d (%s); pdfminer reads it", page.page_number, e)
+                return None
 
 
 def _page_objects(document: pdfium.PdfDocument, page: Any) -> Objects | None:
