@@ -13,6 +13,8 @@ import ipaddress
 import re
 from urllib.parse import urldefrag, urlsplit
 
+from lxml import etree
+
 from crawler.paging.common import (
     absolute,
     base_url,
@@ -123,13 +125,14 @@ def is_annual_report_column(url: str, text: str) -> bool:
     return bool(_ANNUAL_SLUG.search(path) or _NB_SEGMENT.search(urlsplit(url).path)) and not _NEGATIVE_TEXT.search(text)
 
 
-def find_columns(url: str, html: str, min_score: float = 4.0) -> list[Link]:
+def find_columns(url: str, page: str | etree._Element, min_score: float = 4.0) -> list[Link]:
     """Links on the page to the 政府信息公开 directory and annual-report columns, best first.
 
+    page: the HTML, or its lxml.html tree when the caller already parsed it (read only here).
     Only links within the page's site (same registrable domain, e.g. any *.liuzhou.gov.cn from
     www.liuzhou.gov.cn) are returned; Link.date is left empty.
     """
-    doc = parse_html(html)
+    doc = parse_html(page) if isinstance(page, str) else page
     if doc is None:
         return []
     base = base_url(url, doc)

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
@@ -37,6 +38,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.request import request_from_dict
 from twisted.python.failure import Failure
 
+from crawler.bodychars import body_text_chars
 from crawler.challenge import detect_block
 from crawler.discovery import find_columns, is_annual_report_column, site_key
 from crawler.distributed import serializer
@@ -72,6 +74,12 @@ def _headers(message: Response | Request) -> dict[str, str]:
         key = k.decode("latin-1").lower()
         out[key] = v[0].decode("latin-1") if v else ""
     return out
+
+
+def _html_tree(response: TextResponse) -> lxml.html.HtmlElement | None:
+    """The lxml.html tree behind response.selector (parsed once, cached by Scrapy); None for XML."""
+    root = response.selector.root
+    return root if isinstance(root, lxml.html.HtmlElement) else None
 
 
 def _when(value: str | None) -> datetime | None:
@@ -260,7 +268,9 @@ class PortalSpider(scrapy.Spider):
             # A start page (dont_filter) found again through its directory: its links are out already.
             return
         self.lists_seen.add(response.url)
-        page = analyse_list_page(response.url, response.text)
+        # One parse per list page: the tree Scrapy built for response.selector serves every reader.
+        tree = _html_tree(response)
+        page = analyse_list_page(response.url, response.text, tree)
         title = self._page_title(response)
         in_column = is_annual_report_column(response.url, title)
         candidates = [lk for lk in page.items if link_decision(lk.text, self.since_year, in_column) != "skip"]
@@ -272,7 +282,7 @@ class PortalSpider(scrapy.Spider):
         yield from self._follow_list(response, portal, depth, page, in_column)
         if depth < self.max_depth:
             # Department and town columns hang off the directory pages: look for more columns.
-            for link in find_columns(response.url, response.text):
+            for link in find_columns(response.url, response.text if tree is None else tree):
                 if link.url in self.lists_seen or not self._on_site(portal, link.url):
                     continue
                 if not self._within_budget(portal):
@@ -717,11 +727,7 @@ class PortalSpider(scrapy.Spider):
 
     @staticmethod
     def _body_chars(response: Response) -> int:
-        texts = response.xpath(
-            "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)"
-            " and not(ancestor::header) and not(ancestor::footer) and not(ancestor::nav)]"
-        ).getall()
-        return sum(len(t.strip()) for t in texts)
+        return body_text_chars(response.selector.root)  # the selector's tree: no second parse
 
     def on_request_scheduled(self, request: Request, spider: Any = None) -> None:
         """Refuse a redirect out of its portal's domains, and record it (Scrapy's offsite check is silent).

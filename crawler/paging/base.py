@@ -20,8 +20,9 @@ class Page:
     doc: etree._Element | None = field(default=None)
 
     @classmethod
-    def from_html(cls, url: str, html: str) -> Page:
-        return cls(url=url, html=html, doc=parse_html(html))
+    def from_html(cls, url: str, html: str, doc: etree._Element | None = None) -> Page:
+        """doc: the page's tree when the caller already parsed it (the spider's response.selector.root)."""
+        return cls(url=url, html=html, doc=doc if doc is not None else parse_html(html))
 
     @cached_property
     def scripts(self) -> str:

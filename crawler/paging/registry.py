@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lxml import etree
+
 from crawler.paging import fjdzapp, gkmlpt, hanweb, static, trs
 from crawler.paging.base import Page
 from crawler.paging.types import ListPage
@@ -18,9 +20,12 @@ ADAPTERS: list[tuple[str, Callable[[Page], bool], Callable[[Page], ListPage]]] =
 ]
 
 
-def analyse_list_page(url: str, html: str) -> ListPage:
-    """Items and next list pages of one list page, by the first adapter that recognises it."""
-    page = Page.from_html(url, html)
+def analyse_list_page(url: str, html: str, doc: etree._Element | None = None) -> ListPage:
+    """Items and next list pages of one list page, by the first adapter that recognises it.
+
+    doc: the page already parsed (an lxml.html tree of html, read only here), so a page is parsed once.
+    """
+    page = Page.from_html(url, html, doc)
     for _name, detect, analyse in ADAPTERS:
         if detect(page):
             return analyse(page)

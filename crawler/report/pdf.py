@@ -156,15 +156,20 @@ def _check_content(page: Any, number: int, total: int) -> int:
 def pdf_text(body: bytes, *, tables: bool = True, max_pages: int = MAX_PDF_PAGES) -> FileText:
     """Page texts (page numbers dropped) and, with `tables`, every table pdfplumber finds, as grids.
 
+    pdfplumber lays out text and finds tables; the page's characters and paths come from pdfium
+    (crawler.report.pdfpage), or from pdfminer on pages that module does not cover.
+
     Work is bounded by max_pages (a warning says so) and by the caps of crawler.limits (LimitError).
     Raises what pdfminer raises on a broken file."""
     import pdfplumber  # heavy import, only when a PDF comes
+
+    from crawler.report.pdfpage import PdfiumPages
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     out = FileText()
     pages: list[str] = []
     check_reference_loops(body)
-    with pdfplumber.open(io.BytesIO(body)) as pdf:
+    with pdfplumber.open(io.BytesIO(body)) as pdf, PdfiumPages(body) as pdfium_pages:
         _check_objects(pdf.doc)
         meta = pdf.metadata or {}
         out.title = fix_pdf_string(meta.get("Title", ""))
@@ -174,6 +179,11 @@ def pdf_text(body: bytes, *, tables: bool = True, max_pages: int = MAX_PDF_PAGES
         content = 0
         for number, page in enumerate(pdf.pages[:max_pages], 1):
             content = _check_content(page, number, content)
+            objects = pdfium_pages.objects(page)
+            if objects is not None:
+                # pdfium's objects in place of pdfminer's (its page reading is most of the time);
+                # pdfplumber caches page.objects in this attribute and builds on it.
+                page._objects = objects
             txt = page.extract_text() or ""
             pages.append("\n".join(ln for ln in txt.splitlines() if not _PAGE_NO.match(ln)))
             if not tables or not (continued or _may_hold_table(txt)):
