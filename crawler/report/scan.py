@@ -145,16 +145,24 @@ def render_pdf_pages(body: bytes, pages: Sequence[int], dpi: int = SCAN_DPI) -> 
     """PDF pages (0-based) as pictures, through pdfium, one at a time (a page at 200 dpi is 12 MB)."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(body)
+    from crawler.report.pdfpage import PDFIUM_LOCK
+
+    # pdfium must not be entered from two threads at once (parses run in threads with
+    # ZWGK_PARSE_PROCESSES=0); the lock is held per call, never across a yield.
+    with PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(body)
     try:
         for i in pages:
-            page = doc[i]
-            try:
-                yield page.render(scale=dpi / POINTS_PER_INCH).to_pil().convert("RGB")
-            finally:
-                page.close()
+            with PDFIUM_LOCK:
+                page = doc[i]
+                try:
+                    picture = page.render(scale=dpi / POINTS_PER_INCH).to_pil().convert("RGB")
+                finally:
+                    page.close()
+            yield picture
     finally:
-        doc.close()
+        with PDFIUM_LOCK:
+            doc.close()
 
 
 _SPACE = re.compile(r"\s+")
