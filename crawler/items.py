@@ -7,6 +7,18 @@ from typing import Any
 
 
 @dataclass
+class PageImage:
+    """A picture of a report page chosen as a table (crawler/pictures.py), fetched after the page."""
+
+    url: str
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, first value
+    request_headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str = ""  # ISO 8601 UTC
+
+
+@dataclass
 class ReportItem:
     """One fetched report page or attachment, filled in stage by stage by the pipelines.
 
@@ -34,3 +46,5 @@ class ReportItem:
     warnings: list[str] = field(default_factory=list)
     store_status: str = ""  # new | changed | unchanged | duplicate (set by the store)
     report_id: int | None = None  # the stored report this item belongs to (set by the store)
+    # An HTML page's table pictures in page order (read by OCR in parse_stage, archived by the store)
+    images: list[PageImage] = field(default_factory=list)
