@@ -16,6 +16,11 @@ class PageImage:
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, first value
     request_headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str = ""  # ISO 8601 UTC
+    error: str = ""  # why it could not be fetched (the body is then empty)
+
+    def warning(self) -> str:
+        """The report's warning for a picture that could not be fetched (crawl and reparse alike)."""
+        return f"table picture not fetched: {self.error}; stored with what could be read (a later run retries it)"
 
 
 @dataclass

@@ -41,7 +41,7 @@ def parse_stage(item: ReportItem) -> ReportItem:
                 "breadcrumb": doc.get("breadcrumb") or [],
                 "raw_text": doc.get("text", ""),
             }
-            pictures = [(p.url, p.body) for p in item.images]  # the page's tables drawn as pictures
+            pictures = [(p.url, p.body) for p in item.images if not p.error]  # the page's tables as pictures
             report = parse_text(
                 doc.get("text", ""), title=doc.get("title", ""), url=item.url, grids=doc.get("tables"), meta=meta,
                 merges=doc.get("table_merges"), ocr_grids=picture_grids(pictures, meta),

@@ -559,18 +559,19 @@ class PortalSpider(scrapy.Spider):
             yield from self._refetch_page(page, portal)
             return
         if self._blocked(response, portal) or self._truncated(response, portal):  # both record it as pending
-            yield from self._picture_in(page, position, None, f"{response.url}: blocked or cut short")
+            failed = PageImage(response.url, b"", error=f"{response.url}: blocked or cut short")
+            yield from self._picture_in(page, position, failed)
             return
         if image_kind(response.body) is None:
             message = f"{response.url}: not a picture ({_headers(response).get('content-type', '?')})"
             self._record_failure(response.request, message)
-            yield from self._picture_in(page, position, None, message)
+            yield from self._picture_in(page, position, PageImage(response.url, b"", error=message))
             return
         self._done_pending(response)
         headers = _headers(response)
         picture = PageImage(url=response.url, body=response.body, status=response.status, headers=headers,
                             request_headers=_headers(response.request), fetched_at=utcnow())
-        yield from self._picture_in(page, position, picture, "")
+        yield from self._picture_in(page, position, picture)
 
     def on_picture_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -585,25 +586,24 @@ class PortalSpider(scrapy.Spider):
         if page not in self.picture_pages:
             self.stats.warn(portal, f"table picture {message}")  # a pending retry that failed again
             return
-        yield from self._picture_in(page, int(request.cb_kwargs.get("position", 0)), None, message)
+        yield from self._picture_in(page, int(request.cb_kwargs.get("position", 0)),
+                                    PageImage(request.url, b"", error=message))
 
-    def _picture_in(self, page: str, position: int, picture: PageImage | None, error: str) -> Iterable[Any]:
+    def _picture_in(self, page: str, position: int, picture: PageImage) -> Iterable[Any]:
         """One picture of a page fetched (or failed: a warning on the report, which is stored with
         what could be read); the last one emits the page's item with its pictures in page order."""
         state = self.picture_pages.get(page)
         if state is None:
             return
         item: ReportItem = state["item"]
-        if picture is None:
-            item.warnings.append(f"table picture not fetched: {error}; stored with what could be read "
-                                 "(the picture is retried by a later run)")
-        else:
-            state["pictures"][position] = picture
+        if picture.error:
+            item.warnings.append(picture.warning())
+        state["pictures"][position] = picture
         state["left"] -= 1
         if state["left"] > 0:
             return
         del self.picture_pages[page]
-        item.images = [p for p in state["pictures"] if p is not None]
+        item.images = state["pictures"]
         self.held_pages[page] = state["response"]
         yield item
 

@@ -418,9 +418,13 @@ class Store:
 
     def _archive_pictures(self, item: ReportItem) -> list[tuple[Any, ...]]:
         """Archive a page's table pictures like every response (WARC records); their source_images
-        rows but for the source id: (position, url, sha256, reference, status, content type, fetched)."""
+        rows but for the source id: (position, url, sha256, reference, status, content type, fetched,
+        error); a picture that could not be fetched has no body, only its error."""
         rows: list[tuple[Any, ...]] = []
         for position, pic in enumerate(item.images):
+            if pic.error:
+                rows.append((position, pic.url, None, None, None, None, pic.fetched_at or utcnow(), pic.error))
+                continue
             with self._guard("read"):
                 prior = self._archived(pic.body)
             try:
@@ -428,23 +432,23 @@ class Store:
             except OSError as exc:
                 raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
             rows.append((position, pic.url, digest, ref, pic.status,
-                         (pic.headers or {}).get("content-type", ""), pic.fetched_at or utcnow()))
+                         (pic.headers or {}).get("content-type", ""), pic.fetched_at or utcnow(), None))
         return rows
 
     def _same_pictures(self, source_id: int, pictures: list[tuple[Any, ...]]) -> bool:
         stored = self._q("SELECT url, body_sha256 FROM source_images WHERE source_id = ? ORDER BY position",
                          (source_id,)).fetchall()
-        return [(str(u), str(d)) for u, d in stored] == [(p[1], p[2]) for p in pictures]
+        return [(u, d) for u, d in stored] == [(p[1], p[2]) for p in pictures]
 
     def _put_pictures(self, source_id: int, pictures: list[tuple[Any, ...]]) -> None:
         self._q("DELETE FROM source_images WHERE source_id = ?", (source_id,))
         self._insert_rows("source_images", ["source_id", "position", "url", "body_sha256", "archive_ref",
-                                            "http_status", "content_type", "fetched_at"],
+                                            "http_status", "content_type", "fetched_at", "error"],
                           [(source_id, *p) for p in pictures])
 
     def pictures(self, source_id: int) -> list[dict[str, Any]]:
         """The table pictures stored with a source, in page order."""
-        cols = ["position", "url", "body_sha256", "archive_ref", "http_status", "content_type", "fetched_at"]
+        cols = ["position", "url", "body_sha256", "archive_ref", "http_status", "content_type", "fetched_at", "error"]
         with self._guard("read"):
             rows = self._q(f"SELECT {', '.join(cols)} FROM source_images WHERE source_id = ? ORDER BY position",
                            (source_id,)).fetchall()

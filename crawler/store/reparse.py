@@ -106,8 +106,11 @@ def _item(row: Any, body: bytes) -> ReportItem:
 
 def _with_pictures(store: Store, item: ReportItem, source_id: int) -> ReportItem:
     """The page's table pictures read back from the archive, so that OCR reads them again; one
-    that is missing or corrupt is a warning, and the page is read without it."""
+    that is missing or corrupt, or was never fetched, is a warning, and the page is read without it."""
     for pic in store.pictures(source_id):
+        if pic["error"]:  # not fetched in the crawl: the report says so again
+            item.warnings.append(PageImage(url=str(pic["url"]), body=b"", error=str(pic["error"])).warning())
+            continue
         try:
             body = store.archive.get(str(pic["archive_ref"]))
         except ArchiveError as exc:

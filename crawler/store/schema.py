@@ -283,17 +283,19 @@ def _full_text_search(store: Any) -> None:
 
 
 # The pictures of an HTML report page that were read by OCR as its tables (crawler/pictures.py): each
-# archived like any response, so that `zwgk reparse` reads them again with the page.
+# archived like any response, so that `zwgk reparse` reads them again with the page; one that could
+# not be fetched has no body and says why (error), so that a reparse warns of it as the crawl did.
 _V9 = [
     """CREATE TABLE source_images (
         source_id INTEGER NOT NULL REFERENCES sources(id),
         position INTEGER NOT NULL,
         url TEXT NOT NULL,
-        body_sha256 TEXT NOT NULL,
-        archive_ref TEXT NOT NULL,
+        body_sha256 TEXT,
+        archive_ref TEXT,
         http_status INTEGER,
         content_type TEXT,
         fetched_at TEXT,
+        error TEXT,
         PRIMARY KEY (source_id, position))""",
     "CREATE INDEX source_images_body_sha256 ON source_images (body_sha256)",
 ]
