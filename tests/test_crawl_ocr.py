@@ -10,6 +10,7 @@ the portal is small: 5 pictures are read in the crawl and again in the reparse.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,14 +44,29 @@ def ocr_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
         run = zwgk("crawl", "--url", base + portal.column_url, "--name", "ocr", "--store", store_url,
                    *LOOPBACK_SETTINGS, *SLOW_PARSE, cwd=db.parent, timeout=RUN_TIMEOUT)
     crawled = _reports(store_url)
+    hits = {p: server.hits(p) for g in (full, partial) for p in g.pictures}
     reparse = zwgk("reparse", "--store", store_url, "--workers", "1", cwd=db.parent, timeout=RUN_TIMEOUT)
+    reparsed = _reports(store_url)
+    # the picture is back: the next run retries it from the pending list and reads the page again
+    del server.routes[partial.pictures[MISSING_TABLE]]
+    mark = server.mark()
+    with server.running() as base:
+        again = zwgk("crawl", "--url", base + portal.column_url, "--name", "ocr", "--store", store_url,
+                     *LOOPBACK_SETTINGS, *SLOW_PARSE, "--set", "ZWGK_PENDING_BACKOFF=0", cwd=db.parent,
+                     timeout=RUN_TIMEOUT)
     return {"run": run, "reparse": reparse, "store": store_url, "server": server, "portal": portal,
-            "full": full, "partial": partial, "crawled": crawled, "db": db}
+            "full": full, "partial": partial, "crawled": crawled, "reparsed": reparsed, "hits": hits,
+            "again": again, "again_log": server.log[mark:], "recovered": _reports(store_url)}
 
 
 def _reports(store_url: str) -> dict[tuple[str, int], dict]:
     with open_store(store_url) as store:
         return {(r["agency"], r["year"]): r for r in store.reports()}
+
+
+def _source_warnings(store: Any, path: str) -> list[str]:
+    return [m for (m,) in store._q("SELECT w.message FROM warnings w JOIN sources s ON s.id = w.source_id "
+                                   "WHERE s.url LIKE ?", (f"%{path}",)).fetchall()]
 
 
 def _score(row: dict, g: GroundTruthReport, skip: str = "") -> tuple[int, int, dict]:
@@ -86,8 +102,7 @@ def test_failed_picture_is_a_warning_and_pending_and_the_rest_is_stored(ocr_craw
     assert not any(k.startswith("requests.") for k in row["cells"])
     missing = g.pictures[MISSING_TABLE]
     with open_store(ocr_crawl["store"]) as store:
-        warned = [m for (m,) in store._q("SELECT w.message FROM warnings w JOIN sources s ON s.id = w.source_id "
-                                         "WHERE s.url LIKE ?", (f"%{g.path}",)).fetchall()]
+        warned = _source_warnings(store, g.path)
         pending = store._q("SELECT url, last_error FROM pending").fetchall()
     assert any(missing in m and "HTTP 404" in m for m in warned), warned
     assert [(urlsplit(u).path, "HTTP 404" in e) for u, e in pending] == [(missing, True)]
@@ -97,7 +112,7 @@ def test_pictures_fetched_once_each_and_chrome_pictures_never(ocr_crawl: dict) -
     server: FaultServer = ocr_crawl["server"]
     for g in (ocr_crawl["full"], ocr_crawl["partial"]):
         for path in g.pictures:
-            assert server.hits(path) == 1, path
+            assert ocr_crawl["hits"][path] == 1, path
     for chrome in ("/images/qrcode.png", "/images/logo.png"):
         assert server.hits(chrome) == 0, chrome
 
@@ -123,7 +138,7 @@ def test_pictures_are_archived_with_their_report_source(ocr_crawl: dict) -> None
 def test_reparse_reads_the_pictures_again_from_the_archive(ocr_crawl: dict) -> None:
     rep = ocr_crawl["reparse"]
     assert rep.returncode == 0, rep.stderr[-3000:]
-    after = _reports(ocr_crawl["store"])
+    after = ocr_crawl["reparsed"]
     before = ocr_crawl["crawled"]
     assert set(after) == set(before)
     for key, row in before.items():
@@ -137,3 +152,21 @@ def test_html_tables_page_fetches_no_pictures(ocr_crawl: dict) -> None:
     pictures = {p for g in ocr_crawl["portal"].ground_truth for p in g.pictures}
     fetched = {p for p, _ in server.statuses() if Path(p).suffix in (".png", ".jpg", ".gif")}
     assert fetched == pictures
+
+
+def test_a_later_run_fetches_the_failed_picture_and_reads_the_page_again(ocr_crawl: dict) -> None:
+    again = ocr_crawl["again"]
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr[-3000:]
+    g: GroundTruthReport = ocr_crawl["partial"]
+    row = ocr_crawl["recovered"][(g.agency, g.year)]
+    n, right, wrong = _score(row, g)
+    assert not wrong, list(wrong.items())[:5]
+    assert right >= MIN_RIGHT_SHARE * n, (right, n)
+    with open_store(ocr_crawl["store"]) as store:
+        warned = _source_warnings(store, g.path)
+        assert not any("table picture not fetched" in w for w in warned), warned
+        assert store._q("SELECT COUNT(*) FROM pending").fetchone()[0] == 0
+        assert store.versions(row["id"]), "the reading without the picture is kept as the previous version"
+    # the other picture report is not read again (its page answers 304: nothing new)
+    fetched = {path for _, path, _, _ in ocr_crawl["again_log"]}
+    assert not fetched & set(ocr_crawl["full"].pictures)

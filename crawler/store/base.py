@@ -484,9 +484,11 @@ class Store:
 
         src = self._q("SELECT id, report_id FROM sources WHERE url = ? AND body_sha256 = ?",
                       (item.url, digest)).fetchone()
-        # The same page with other table pictures than stored (one failed before) was read again:
-        # it goes through the dedup below, which keeps the parse with more cells.
-        repictured = src is not None and bool(pictures) and not self._same_pictures(int(src[0]), pictures or [])
+        # The same page with other table pictures than stored (one failed before, a later run fetched
+        # it): its reading replaces the stored one when it has more cells, else the stored one stays.
+        repictured = (src is not None and not reparse and src[1] is not None and bool(pictures)
+                      and not self._same_pictures(int(src[0]), pictures or [])
+                      and self._better(report or {}, int(src[1])))
         if src is not None and not reparse and not repictured:
             self._q("UPDATE sources SET fetched_at = ?, fetch_count = fetch_count + 1, http_status = ?, "
                     "etag = ?, last_modified = ? WHERE id = ?", (fetched, item.status, etag, lastmod, src[0]))
@@ -534,6 +536,12 @@ class Store:
                        "ORDER BY fetched_at DESC, id DESC LIMIT 1", (item.url, digest)).fetchone()
         prev_rid = int(prev[0]) if prev else None
 
+        if repictured:
+            rid = int(src[1])
+            self._revise(rid, {}, item, digest, report, year, kind, text, tkey, sig)
+            reason = "the page's table pictures were read again (more cells); previous version kept"
+            self._link(source_id, rid, tkey, "changed", reason, None, item, etag, lastmod, digest, fetched)
+            return SaveResult("changed", rid, reason)
         match, how, sim = self._find_match(lbase, rkey, tkey, sig, year, report)
         if match is None:
             dkey = lkey or f"text:{tkey or digest}"
