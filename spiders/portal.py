@@ -63,8 +63,7 @@ _WRAPPER_TEXT_CHARS = 1500
 _TOKEN_LEFT = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 # What a pending request keeps of its meta (routing context), and the headers it drops: the
 # downloader middlewares set those again, and a cookie has no business in the store.
-_PENDING_META = ("portal", "article", "wrapper", "handle_httpstatus_list", "picture_of", "dont_redirect",
-                 "download_maxsize")
+_PENDING_META = ("portal", "article", "wrapper", "handle_httpstatus_list", "picture_of", "dont_redirect")
 _UNSAVED_HEADERS = {b"cookie", b"user-agent", b"accept-encoding", b"accept-language", b"referer"}
 # callback -> errback of the requests the pending list may hold
 _PENDING_CALLBACKS = {"parse_list": "on_error", "parse_api": "on_error", "parse_article": "on_error",
@@ -521,6 +520,12 @@ class PortalSpider(scrapy.Spider):
             yield item
             return
         choice = choose_pictures(response.selector, response.url, self.page_images_max)
+        if choice.pictures and self.settings.get("ZWGK_REDIS_URL"):
+            # The item waits in this process's memory, and the shared queue may give its pictures to
+            # another worker: not fetched in distributed mode (yet), and the report says so.
+            item.warnings.append(f"{len(choice.pictures)} table picture(s) not fetched: distributed mode")
+            yield item
+            return
         if choice.skipped:
             item.warnings.append(f"{choice.skipped} more table-like pictures than ZWGK_PAGE_IMAGES_MAX="
                                  f"{self.page_images_max}; not fetched")
@@ -554,16 +559,20 @@ class PortalSpider(scrapy.Spider):
         portal = response.meta.get("portal", "?")
         self._count_retry(response.meta, portal)
         if page not in self.picture_pages:
-            # From the pending list: its page was stored without it in an earlier run. The page is
-            # fetched again, unconditionally, and read with all its pictures.
-            yield from self._refetch_page(page, portal)
+            if "pending" in response.meta:
+                # From the pending list: its page was stored without it in an earlier run. The page
+                # is fetched again, unconditionally, and read with all its pictures.
+                yield from self._refetch_page(page, portal)
+            else:  # its page's item is gone (a resumed job): the page's next fetch asks again
+                self.stats.note(portal, "picture_without_page")
             return
         if self._blocked(response, portal) or self._truncated(response, portal):  # both record it as pending
             failed = PageImage(response.url, b"", error=f"{response.url}: blocked or cut short")
             yield from self._picture_in(page, position, failed)
             return
-        if image_kind(response.body) is None:
-            message = f"{response.url}: not a picture ({_headers(response).get('content-type', '?')})"
+        if len(response.body) > self.image_max_bytes or image_kind(response.body) is None:
+            message = (f"{response.url}: larger than ZWGK_IMAGE_MAX_BYTES" if len(response.body) > self.image_max_bytes
+                       else f"{response.url}: not a picture ({_headers(response).get('content-type', '?')})")
             self._record_failure(response.request, message)
             yield from self._picture_in(page, position, PageImage(response.url, b"", error=message))
             return
@@ -608,12 +617,13 @@ class PortalSpider(scrapy.Spider):
         yield item
 
     def _refetch_page(self, page: str, portal: str) -> Iterable[Any]:
-        if not self._on_site(portal, page):
-            return
-        request = self._article_request(page, portal, "", "", "report")
-        if request is not None:  # unconditional: the stored copy lacks pictures, a 304 would keep it so
-            yield request.replace(headers={}, dont_filter=True,
-                                  meta={k: v for k, v in request.meta.items() if k != "handle_httpstatus_list"})
+        """The report page again, whatever this run did with it (a 304 before this picture came
+        leaves it "done this job"): unconditional, since the stored copy lacks this picture."""
+        if self._on_site(portal, page):
+            yield Request(page, callback=self.parse_article, errback=self.on_error, dont_filter=True,
+                          cb_kwargs={"portal": portal, "link_text": "", "referer": "", "decision": "report",
+                                     "context": {}},
+                          meta={"portal": portal, "article": True})
 
     def _page_of(self, response: Response | Failure | None) -> Response | None:
         """The response whose meta an item's signal goes by: for an item a picture's callback (or

@@ -40,23 +40,26 @@ def ocr_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
     server.route(partial.pictures[MISSING_TABLE], page(b"<html><body>404</body></html>", status=404))
     db = tmp_path_factory.mktemp("ocr") / "zwgk.db"
     store_url = f"sqlite:///{db}"
-    with server.running() as base:
-        run = zwgk("crawl", "--url", base + portal.column_url, "--name", "ocr", "--store", store_url,
-                   *LOOPBACK_SETTINGS, *SLOW_PARSE, cwd=db.parent, timeout=RUN_TIMEOUT)
-    crawled = _reports(store_url)
-    hits = {p: server.hits(p) for g in (full, partial) for p in g.pictures}
-    reparse = zwgk("reparse", "--store", store_url, "--workers", "1", cwd=db.parent, timeout=RUN_TIMEOUT)
-    reparsed = _reports(store_url)
-    # the picture is back: the next run retries it from the pending list and reads the page again
-    del server.routes[partial.pictures[MISSING_TABLE]]
-    mark = server.mark()
-    with server.running() as base:
-        again = zwgk("crawl", "--url", base + portal.column_url, "--name", "ocr", "--store", store_url,
-                     *LOOPBACK_SETTINGS, *SLOW_PARSE, "--set", "ZWGK_PENDING_BACKOFF=0", cwd=db.parent,
-                     timeout=RUN_TIMEOUT)
+    crawl = ("crawl", "--name", "ocr", "--store", store_url, *LOOPBACK_SETTINGS, *SLOW_PARSE)
+    with server.running() as base:  # one server for both runs: the same URLs
+        run = zwgk(*crawl, "--url", base + portal.column_url, cwd=db.parent, timeout=RUN_TIMEOUT)
+        crawled = _reports(store_url)
+        with open_store(store_url) as store:
+            state = {"pending": store._q("SELECT url, last_error FROM pending").fetchall(),
+                     "warnings": {g.path: _source_warnings(store, g.path) for g in (full, partial)},
+                     "pictures": {g.path: store.pictures(_source_id(store, g.path)) for g in (full, partial)}}
+        hits = {p: server.hits(p) for g in (full, partial) for p in g.pictures}
+        reparse = zwgk("reparse", "--store", store_url, "--workers", "1", cwd=db.parent, timeout=RUN_TIMEOUT)
+        reparsed = _reports(store_url)
+        # the picture is back: the next run retries it from the pending list and reads the page again
+        del server.routes[partial.pictures[MISSING_TABLE]]
+        mark = server.mark()
+        again = zwgk(*crawl, "--url", base + portal.column_url, "--set", "ZWGK_PENDING_BACKOFF=0",
+                     cwd=db.parent, timeout=RUN_TIMEOUT)
+        again_log = server.log[mark:]
     return {"run": run, "reparse": reparse, "store": store_url, "server": server, "portal": portal,
-            "full": full, "partial": partial, "crawled": crawled, "reparsed": reparsed, "hits": hits,
-            "again": again, "again_log": server.log[mark:], "recovered": _reports(store_url)}
+            "full": full, "partial": partial, "crawled": crawled, "state": state, "reparsed": reparsed,
+            "hits": hits, "again": again, "again_log": again_log, "recovered": _reports(store_url)}
 
 
 def _reports(store_url: str) -> dict[tuple[str, int], dict]:
@@ -67,6 +70,11 @@ def _reports(store_url: str) -> dict[tuple[str, int], dict]:
 def _source_warnings(store: Any, path: str) -> list[str]:
     return [m for (m,) in store._q("SELECT w.message FROM warnings w JOIN sources s ON s.id = w.source_id "
                                    "WHERE s.url LIKE ?", (f"%{path}",)).fetchall()]
+
+
+def _source_id(store: Any, path: str) -> int:
+    (sid,) = store._q("SELECT id FROM sources WHERE url LIKE ?", (f"%{path}",)).fetchone()
+    return int(sid)
 
 
 def _score(row: dict, g: GroundTruthReport, skip: str = "") -> tuple[int, int, dict]:
@@ -101,9 +109,8 @@ def test_failed_picture_is_a_warning_and_pending_and_the_rest_is_stored(ocr_craw
     assert right >= MIN_RIGHT_SHARE * n, (right, n)
     assert not any(k.startswith("requests.") for k in row["cells"])
     missing = g.pictures[MISSING_TABLE]
-    with open_store(ocr_crawl["store"]) as store:
-        warned = _source_warnings(store, g.path)
-        pending = store._q("SELECT url, last_error FROM pending").fetchall()
+    warned = ocr_crawl["state"]["warnings"][g.path]
+    pending = ocr_crawl["state"]["pending"]
     assert any(missing in m and "HTTP 404" in m for m in warned), warned
     assert [(urlsplit(u).path, "HTTP 404" in e) for u, e in pending] == [(missing, True)]
 
@@ -119,10 +126,9 @@ def test_pictures_fetched_once_each_and_chrome_pictures_never(ocr_crawl: dict) -
 
 def test_pictures_are_archived_with_their_report_source(ocr_crawl: dict) -> None:
     with open_store(ocr_crawl["store"]) as store:
-        by_page: dict[str, list[str]] = {}
+        by_page: dict[str, list[tuple[str, str | None]]] = {}
         for g in (ocr_crawl["full"], ocr_crawl["partial"]):
-            (sid,) = store._q("SELECT id FROM sources WHERE url LIKE ?", (f"%{g.path}",)).fetchone()
-            pics = store.pictures(int(sid))
+            pics = ocr_crawl["state"]["pictures"][g.path]
             by_page[g.path] = [(urlsplit(p["url"]).path, p["error"]) for p in pics]
             for p in pics:
                 if p["error"] is None:
