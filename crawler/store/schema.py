@@ -287,7 +287,7 @@ def _full_text_search(store: Any) -> None:
 # not be fetched has no body and says why (error), so that a reparse warns of it as the crawl did.
 _V9 = [
     """CREATE TABLE source_images (
-        source_id INTEGER NOT NULL REFERENCES sources(id),
+        source_id BIGINT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
         position INTEGER NOT NULL,
         url TEXT NOT NULL,
         body_sha256 TEXT,
