@@ -59,7 +59,8 @@ _FRAME_TAGS = frozenset({"header", "footer", "nav", "aside", "form", "button"}) 
 # file-name words of pictures that are never tables
 _BAD_NAME = re.compile(
     r"logo|qr|ewm|erweima|code|icon|ico\b|share|banner|btn|button|arrow|spacer|blank|pixel|"
-    r"weixin|wechat|weibo|gongan|beian|jiucuo|dzjg|biaoshi|print|close|loading|avatar|bg\b|line",
+    r"weixin|wechat|weibo|gongan|beian|jiucuo|dzjg|biaoshi|print|close|loading|avatar|bg\b|line|"
+    r"back|dayin|fanhui|guanbi|fenxiang|sousuo|search|gotop|warn|wza",
     re.I)
 _GOOD_NAME = re.compile(r"table|biao|tongji|tjb|qingkuang|nb|nianbao|report", re.I)
 _BAD_ALT = ("二维码", "扫一扫", "微信", "微博", "分享", "打印", "关闭", "党政机关", "找错", "备案", "标识", "logo",
@@ -70,9 +71,9 @@ _HEADINGS = ("主动公开政府信息情况", "收到和处理政府信息公�
 
 
 class Tree(Protocol):
-    """What is needed of a parsel Selector (or a Scrapy response's .selector)."""
+    """What is needed of a parsel Selector (or a Scrapy response's .selector): its lxml root."""
 
-    def xpath(self, query: str) -> Any: ...
+    root: Any
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ def size_rejects(width: float | None, height: float | None) -> str:
 def _place(img: Any) -> tuple[bool, bool]:
     """(inside a body container, inside page frame) from the picture's ancestors."""
     body = frame = False
-    for anc in img.xpath("ancestor::*"):
-        tag = str(anc.root.tag).lower() if isinstance(anc.root.tag, str) else ""
+    for anc in img.iterancestors():
+        tag = anc.tag.lower() if isinstance(anc.tag, str) else ""
         if tag in _FRAME_TAGS:
             frame = True
         words = _words([anc.attrib.get("class", ""), anc.attrib.get("id", "")])
@@ -149,7 +150,7 @@ def _place(img: Any) -> tuple[bool, bool]:
 
 
 def judge(img: Any, page_url: str) -> tuple[str, str]:
-    """(absolute address, reason chosen) or ('', reason refused) for one <img> element."""
+    """(absolute address, reason chosen) or ('', reason refused) for one <img> (lxml) element."""
     attrib = dict(img.attrib)
     src = (attrib.get("src") or attrib.get("data-src") or attrib.get("data-original") or "").strip()
     if not src or src.startswith(("data:", "javascript:")):
@@ -176,23 +177,29 @@ def judge(img: Any, page_url: str) -> tuple[str, str]:
     return "", "outside the article body"
 
 
-def count_number_tables(tree: Tree) -> int:
-    """HTML tables holding at least MIN_NUMBER_CELLS numbers (nested tables counted once, innermost)."""
+def count_number_tables(tree: Tree, enough: int = TEMPLATE_TABLES) -> int:
+    """HTML tables holding at least MIN_NUMBER_CELLS numbers (nested tables counted once, innermost),
+    counted up to `enough`."""
     n = 0
-    for table in tree.xpath("//table[not(.//table)]"):
-        cells = table.xpath(".//td|.//th")
+    for table in tree.root.iter("table"):
+        if table.find(".//table") is not None:
+            continue
         numbers = 0
-        for cell in cells:
-            if _NUMBER.match("".join(cell.xpath(".//text()").getall())):
+        for cell in table.iter("td", "th"):
+            if _NUMBER.match(cell.text_content()):
                 numbers += 1
                 if numbers >= MIN_NUMBER_CELLS:
                     n += 1
                     break
+        if n >= enough:
+            break
     return n
 
 
 def has_headings(tree: Tree) -> bool:
-    text = "".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+    """The template's section headings are in the page (an informative signal for the report's
+    warnings and tests: a "图片版" page has them and no number tables)."""
+    text = tree.root.text_content() if hasattr(tree.root, "text_content") else ""
     return any(h in text for h in _HEADINGS)
 
 
@@ -200,12 +207,12 @@ def choose_pictures(tree: Tree, page_url: str, max_pictures: int) -> PictureChoi
     """The page's table pictures to fetch, in page order, at most max_pictures (none when the
     page's HTML has the tables)."""
     number_tables = count_number_tables(tree)
-    headings = has_headings(tree)
     if number_tables >= TEMPLATE_TABLES:
-        return PictureChoice([], number_tables, headings, 0)
+        return PictureChoice([], number_tables, False, 0)  # headings not looked for: not needed
+    headings = has_headings(tree)
     chosen: list[Picture] = []
     seen: set[str] = set()
-    for img in tree.xpath("//body//img"):
+    for img in tree.root.iter("img"):
         url, reason = judge(img, page_url)
         if url and url not in seen:  # one picture shown twice is fetched once
             seen.add(url)
