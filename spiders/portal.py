@@ -570,8 +570,9 @@ class PortalSpider(scrapy.Spider):
             failed = PageImage(response.url, b"", error=f"{response.url}: blocked or cut short")
             yield from self._picture_in(page, position, failed)
             return
-        if len(response.body) > self.image_max_bytes or image_kind(response.body) is None:
-            message = (f"{response.url}: larger than ZWGK_IMAGE_MAX_BYTES" if len(response.body) > self.image_max_bytes
+        too_big = 0 < self.image_max_bytes < len(response.body)  # a server that ignored the size cap
+        if too_big or image_kind(response.body) is None:
+            message = (f"{response.url}: larger than ZWGK_IMAGE_MAX_BYTES" if too_big
                        else f"{response.url}: not a picture ({_headers(response).get('content-type', '?')})")
             self._record_failure(response.request, message)
             yield from self._picture_in(page, position, PageImage(response.url, b"", error=message))
