@@ -552,7 +552,8 @@ class PortalSpider(scrapy.Spider):
             dont_filter=True,
             priority=_PICTURE_PRIORITY,
             meta={"portal": portal, "picture_of": page, "dont_redirect": True,
-                  "download_maxsize": self.image_max_bytes},
+                  # 0 in the meta would lift Scrapy's cap: DOWNLOAD_MAXSIZE stays then
+                  **({"download_maxsize": self.image_max_bytes} if self.image_max_bytes > 0 else {})},
         )
 
     def parse_picture(self, response: Response, page: str, position: int) -> Iterable[Any]:
