@@ -1,6 +1,6 @@
 """What choosing a report page's table pictures adds to the spider, over the corpus pages, same run.
 
-usage: python benchmarks/pictures.py [--rounds N] [--pages DIR]
+usage: python benchmarks/pictures.py [ROUNDS]   (default 5; the pages of ../shared/corpus/pages)
 The spider calls crawler.pictures.choose_pictures on every HTML report page, on the tree Scrapy has
 already built (response.selector). Baselines, timed on the same pages in the same rounds: building
 that tree (parsel.Selector, what Scrapy does once per page anyway) and extract_document (what the
@@ -10,7 +10,6 @@ three alike.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -22,11 +21,11 @@ CORPUS_PAGES = ROOT.parent / "shared" / "corpus" / "pages"
 MS = 1000.0
 
 
+DEFAULT_ROUNDS = 5
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--pages", type=Path, default=CORPUS_PAGES)
-    args = ap.parse_args()
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_ROUNDS
     from parsel import Selector
 
     from crawler.decoding import decode_html
@@ -34,15 +33,14 @@ def main() -> int:
     from crawler.pictures import choose_pictures
     from crawler.report.scan import MAX_PAGE_IMAGES
 
-    files = sorted(args.pages.glob("*.htm*"))
-    if not files:
-        print(f"no pages under {args.pages}", file=sys.stderr)
+    pages = [(f.name, f.read_bytes()) for f in sorted(CORPUS_PAGES.glob("*.htm*"))]
+    if not pages:
+        print(f"benchmarks/pictures.py: no corpus pages under {CORPUS_PAGES}", file=sys.stderr)
         return 2
-    pages = [(f.name, f.read_bytes()) for f in files]
     texts = {name: decode_html(body).text for name, body in pages}
     times: dict[str, list[float]] = {"tree": [], "choose": [], "extract": []}
     chosen: dict[str, int] = {}
-    for rnd in range(args.rounds + 1):
+    for rnd in range(rounds + 1):
         for name, body in pages:
             url = f"https://example.gov.cn/{name}"
             t0 = time.perf_counter()
@@ -58,8 +56,8 @@ def main() -> int:
                 times["extract"].append(t3 - t2)
             chosen[name] = len(choice.pictures)
     med = {k: statistics.median(v) * MS for k, v in times.items()}
-    tot = {k: sum(v) * MS / args.rounds for k, v in times.items()}
-    print(f"{len(pages)} corpus pages, {args.rounds} rounds; pictures chosen: "
+    tot = {k: sum(v) * MS / rounds for k, v in times.items()}
+    print(f"{len(pages)} corpus pages, {rounds} rounds; pictures chosen: "
           f"{sum(chosen.values())} on {sum(1 for n in chosen.values() if n)} pages")
     for k in ("tree", "choose", "extract"):
         print(f"  {k:8s} median {med[k]:7.2f} ms/page   total {tot[k]:8.1f} ms/round")
