@@ -627,6 +627,13 @@ class PortalSpider(scrapy.Spider):
                                      "context": {}},
                           meta={"portal": portal, "article": True})
 
+    def closed(self, reason: str) -> None:
+        """Report pages still waiting for pictures when the crawl ends (interrupted, stopped) are not
+        stored, hence not seen: the next run fetches them again. Said in the log."""
+        for page, state in self.picture_pages.items():
+            self.logger.warning("%s: the crawl ended (%s) before its %d table picture(s) came; not stored, "
+                                "the next run fetches it again", page, reason, state["left"])
+
     def _page_of(self, response: Response | Failure | None) -> Response | None:
         """The response whose meta an item's signal goes by: for an item a picture's callback (or
         errback, which passes its Failure) emitted, the page's own response."""
