@@ -29,7 +29,7 @@ def extract_stage(item: ReportItem) -> ReportItem:
 
 def parse_stage(item: ReportItem) -> ReportItem:
     """Fill item.report from the document (HTML) or the file body (PDF, DOCX, text)."""
-    from crawler.report.parse import ReportError, parse_bytes, parse_text
+    from crawler.report.parse import ReportError, parse_bytes, parse_text, picture_grids
 
     try:
         if item.kind == "html" and item.document is not None:
@@ -41,9 +41,10 @@ def parse_stage(item: ReportItem) -> ReportItem:
                 "breadcrumb": doc.get("breadcrumb") or [],
                 "raw_text": doc.get("text", ""),
             }
+            pictures = [(p.url, p.body) for p in item.images if not p.error]  # the page's tables as pictures
             report = parse_text(
                 doc.get("text", ""), title=doc.get("title", ""), url=item.url, grids=doc.get("tables"), meta=meta,
-                merges=doc.get("table_merges"),
+                merges=doc.get("table_merges"), ocr_grids=picture_grids(pictures, meta),
             )
         else:
             report = parse_bytes(

@@ -30,6 +30,8 @@ ZWGK_STORE_BATCH_WAIT = 0.02  # seconds a store batch waits for more writes afte
 ZWGK_MAX_PAGES = 0  # per-portal budget of requests scheduled; 0 = unlimited
 ZWGK_MAX_LIST_PAGES = 1000  # list pages per portal whose "next" links are followed; 0 = unlimited
 ZWGK_LIST_TRAP_PAGES = 20  # list pages in a row with no new item: a list trap, paging stops; 0 = off
+ZWGK_PAGE_IMAGES_MAX = 8  # table pictures fetched per report page for OCR (crawler/pictures.py); 0 = none
+ZWGK_IMAGE_MAX_BYTES = 10 * 1024 * 1024  # a table picture larger than this is not downloaded; 0 = DOWNLOAD_MAXSIZE
 ZWGK_DISCOVERY_DEPTH = 3  # link depth when looking for annual-report columns from a portal home page
 ZWGK_SINCE_YEAR = 0  # only reports of this year or later; 0 = all
 ZWGK_INCREMENTAL = True  # conditional requests + stop paging when a list page holds only known items

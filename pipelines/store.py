@@ -115,8 +115,9 @@ class StorePipeline:
         self.stats.count(item.portal, result.status)
         for w in item.warnings:
             self.stats.warn(item.portal, f"{item.url}: {w}")
-        # The raw body is archived; drop it so feeds and logs do not carry megabytes.
+        # The raw body and the pictures are archived; drop them so feeds and logs do not carry megabytes.
         item.body = b""
+        item.images = []
         return item
 
     async def close_spider(self) -> None:

@@ -42,11 +42,13 @@ from crawler.bodychars import body_text_chars
 from crawler.challenge import detect_block
 from crawler.discovery import find_columns, is_annual_report_column, site_key
 from crawler.distributed import serializer
-from crawler.items import ReportItem
+from crawler.items import PageImage, ReportItem
 from crawler.paging import ListPage, RequestSpec, analyse_list_page, parse_api_response
 from crawler.paging.budget import ListBudget
 from crawler.pending import PendingPolicy, request_key
+from crawler.pictures import choose_pictures
 from crawler.report.detect import title_year
+from crawler.report.scan import image_kind
 from crawler.routing import content_kind, is_attachment_url, link_decision
 from crawler.seeds import Seed, load_seeds
 from crawler.store import PendingEntry, SeenInfo, StoreUnavailable
@@ -63,9 +65,14 @@ _WRAPPER_TEXT_CHARS = 1500
 _TOKEN_LEFT = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 # What a pending request keeps of its meta (routing context), and the headers it drops: the
 # downloader middlewares set those again, and a cookie has no business in the store.
-_PENDING_META = ("portal", "article", "wrapper", "handle_httpstatus_list")
+_PENDING_META = ("portal", "article", "wrapper", "handle_httpstatus_list", "picture_of", "dont_redirect")
 _UNSAVED_HEADERS = {b"cookie", b"user-agent", b"accept-encoding", b"accept-language", b"referer"}
-_PENDING_CALLBACKS = {"parse_list", "parse_api", "parse_article"}
+# callback -> errback of the requests the pending list may hold
+_PENDING_CALLBACKS = {"parse_list": "on_error", "parse_api": "on_error", "parse_article": "on_error",
+                      "parse_picture": "on_picture_error"}
+# A report page's table pictures are fetched before more pages, so that its item, held until they
+# are in, is not held long.
+_PICTURE_PRIORITY = 1
 
 
 def _headers(message: Response | Request) -> dict[str, str]:
@@ -177,6 +184,12 @@ class PortalSpider(scrapy.Spider):
         self.max_list_pages = 0
         self.trap_pages = 0
         self.paging: dict[str, ListBudget] = {}  # per portal: list pages, items seen, pages with nothing new
+        # report page URL -> its item waiting for its table pictures (see _with_pictures)
+        self.picture_pages: dict[str, dict[str, Any]] = {}
+        # report page URL -> its response, from when a picture emitted its item until the item's signal
+        self.held_pages: dict[str, Response] = {}
+        self.page_images_max = 0
+        self.image_max_bytes = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -188,6 +201,8 @@ class PortalSpider(scrapy.Spider):
         spider.max_pages = settings.getint("ZWGK_MAX_PAGES")
         spider.max_list_pages = settings.getint("ZWGK_MAX_LIST_PAGES")
         spider.trap_pages = settings.getint("ZWGK_LIST_TRAP_PAGES")
+        spider.page_images_max = settings.getint("ZWGK_PAGE_IMAGES_MAX")
+        spider.image_max_bytes = settings.getint("ZWGK_IMAGE_MAX_BYTES")
         started = _when(settings.get("ZWGK_JOB_STARTED"))
         if started is not None:
             spider.job_started = started
@@ -478,7 +493,8 @@ class PortalSpider(scrapy.Spider):
                 self._mark_seen(response)
         yield from requests
         if not wrapper:
-            yield self._item(response, portal, link_text or title, referer, "html", context)
+            yield from self._with_pictures(response, self._item(response, portal, link_text or title, referer,
+                                                                 "html", context), portal)
 
     def _item(
         self, response: Response, portal: str, link_text: str, referer: str, kind: str, context: dict
@@ -499,6 +515,147 @@ class PortalSpider(scrapy.Spider):
             kind=kind,
             context=context,
         )
+
+    # --- table pictures: a report page whose tables are images ----------------------------------
+
+    def _with_pictures(self, response: TextResponse, item: ReportItem, portal: str) -> Iterable[Any]:
+        """The report page's item, or the requests for its table pictures (crawler/pictures.py),
+        after which the item follows with them (the last picture in emits it).
+
+        Pictures are fetched only when the page's own HTML lacks the template's number tables, not
+        whenever a picture looks table-like: each costs a request and seconds of OCR, and on a page
+        whose tables are HTML its pictures are photos, seals or decoration. The choice reads the
+        tree Scrapy already parsed (response.selector), not a second parse of the page.
+        """
+        if self.page_images_max <= 0:
+            yield item
+            return
+        choice = choose_pictures(response.selector, response.url, self.page_images_max)
+        if choice.pictures and self.settings.get("ZWGK_REDIS_URL"):
+            # The item waits in this process's memory, and the shared queue may give its pictures to
+            # another worker: not fetched in distributed mode (yet), and the report says so.
+            item.warnings.append(f"{len(choice.pictures)} table picture(s) not fetched: distributed mode")
+            yield item
+            return
+        if choice.skipped:
+            item.warnings.append(f"{choice.skipped} more table-like pictures than ZWGK_PAGE_IMAGES_MAX="
+                                 f"{self.page_images_max}; not fetched")
+        requests = [self._picture_request(pic.url, portal, response.url, n)
+                    for n, pic in enumerate(p for p in choice.pictures
+                                            if self._on_site(portal, p.url) and self._within_budget(portal))]
+        if not requests:
+            yield item
+            return
+        self.stats.note(portal, "pages_with_table_pictures")
+        self.picture_pages[response.url] = {"item": item, "response": response, "left": len(requests),
+                                            "pictures": [None] * len(requests)}
+        yield from requests
+
+    def _picture_request(self, url: str, portal: str, page: str, position: int) -> Request:
+        return Request(
+            url,
+            callback=self.parse_picture,
+            errback=self.on_picture_error,
+            cb_kwargs={"page": page, "position": position},
+            # Not through the dupefilter: the page's item waits for every one of its pictures, and a
+            # dropped request would never answer. A redirect is not followed for the same reason (a
+            # redirect the scheduler drops has no errback): it fails, with a warning, like an error.
+            dont_filter=True,
+            priority=_PICTURE_PRIORITY,
+            meta={"portal": portal, "picture_of": page, "dont_redirect": True,
+                  # 0 in the meta would lift Scrapy's cap: DOWNLOAD_MAXSIZE stays then
+                  **({"download_maxsize": self.image_max_bytes} if self.image_max_bytes > 0 else {})},
+        )
+
+    def parse_picture(self, response: Response, page: str, position: int) -> Iterable[Any]:
+        portal = response.meta.get("portal", "?")
+        self._count_retry(response.meta, portal)
+        if page not in self.picture_pages:
+            if "pending" in response.meta:
+                # From the pending list: its page was stored without it in an earlier run. The page
+                # is fetched again, unconditionally, and read with all its pictures.
+                yield from self._refetch_page(page, portal)
+            else:  # its page's item is gone (a resumed job): the page's next fetch asks again
+                self.stats.note(portal, "picture_without_page")
+            return
+        if self._blocked(response, portal) or self._truncated(response, portal):  # both record it as pending
+            failed = PageImage(response.url, b"", error=f"{response.url}: blocked or cut short")
+            yield from self._picture_in(page, position, failed)
+            return
+        too_big = 0 < self.image_max_bytes < len(response.body)  # a server that ignored the size cap
+        if too_big or image_kind(response.body) is None:
+            message = (f"{response.url}: larger than ZWGK_IMAGE_MAX_BYTES" if too_big
+                       else f"{response.url}: not a picture ({_headers(response).get('content-type', '?')})")
+            self._record_failure(response.request, message)
+            yield from self._picture_in(page, position, PageImage(response.url, b"", error=message))
+            return
+        self._done_pending(response)
+        headers = _headers(response)
+        picture = PageImage(url=response.url, body=response.body, status=response.status, headers=headers,
+                            request_headers=_headers(response.request), fetched_at=utcnow())
+        yield from self._picture_in(page, position, picture)
+
+    def on_picture_error(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        portal = request.meta.get("portal", "?")
+        self._count_retry(request.meta, portal)
+        response = getattr(failure.value, "response", None)
+        message = f"HTTP {response.status}" if isinstance(response, Response) else (
+            failure.getErrorMessage() or failure.type.__name__)
+        message = f"{request.url}: {message}"
+        self._record_failure(request, message)
+        page = request.cb_kwargs.get("page", "")
+        if page not in self.picture_pages:
+            self.stats.warn(portal, f"table picture {message}")  # a pending retry that failed again
+            return
+        yield from self._picture_in(page, int(request.cb_kwargs.get("position", 0)),
+                                    PageImage(request.url, b"", error=message))
+
+    def _picture_in(self, page: str, position: int, picture: PageImage) -> Iterable[Any]:
+        """One picture of a page fetched (or failed: a warning on the report, which is stored with
+        what could be read); the last one emits the page's item with its pictures in page order."""
+        state = self.picture_pages.get(page)
+        if state is None:
+            return
+        item: ReportItem = state["item"]
+        if picture.error:
+            item.warnings.append(picture.warning())
+        state["pictures"][position] = picture
+        state["left"] -= 1
+        if state["left"] > 0:
+            return
+        del self.picture_pages[page]
+        item.images = state["pictures"]
+        self.held_pages[page] = state["response"]
+        yield item
+
+    def _refetch_page(self, page: str, portal: str) -> Iterable[Any]:
+        """The report page again, whatever this run did with it (a 304 before this picture came
+        leaves it "done this job"): unconditional, since the stored copy lacks this picture."""
+        if self._on_site(portal, page):
+            yield Request(page, callback=self.parse_article, errback=self.on_error, dont_filter=True,
+                          cb_kwargs={"portal": portal, "link_text": "", "referer": "", "decision": "report",
+                                     "context": {}},
+                          meta={"portal": portal, "article": True})
+
+    def closed(self, reason: str) -> None:
+        """Report pages still waiting for pictures when the crawl ends (interrupted, stopped) are not
+        stored, hence not seen: the next run fetches them again. Said in the log."""
+        for page, state in self.picture_pages.items():
+            self.logger.warning("%s: the crawl ended (%s) before its %d table picture(s) came; not stored, "
+                                "the next run fetches it again", page, reason, state["left"])
+
+    def _page_of(self, response: Response | Failure | None) -> Response | None:
+        """The response whose meta an item's signal goes by: for an item a picture's callback (or
+        errback, which passes its Failure) emitted, the page's own response."""
+        if isinstance(response, Failure):
+            request = getattr(response, "request", None)
+            meta = request.meta if request is not None else {}
+        else:
+            meta = response.meta if response is not None else {}
+        if "picture_of" in meta:
+            return self.held_pages.pop(meta["picture_of"], None)
+        return response if isinstance(response, Response) else None
 
     # --- the seen table and wrapper pages -----------------------------------------------------
 
@@ -559,7 +716,7 @@ class PortalSpider(scrapy.Spider):
 
     def _rebuild(self, entry: PendingEntry) -> Request:
         doc = serializer.loads(entry.request)
-        if doc.get("callback") not in _PENDING_CALLBACKS or doc.get("errback") != "on_error":
+        if doc.get("callback") not in _PENDING_CALLBACKS or doc.get("errback") != _PENDING_CALLBACKS[doc["callback"]]:
             raise ValueError(f"callback {doc.get('callback')!r} is not a parse method of this spider")
         # Through the dupefilter: the same link found on a list page, or queued by another worker's
         # pending list, is fetched once.
@@ -655,6 +812,7 @@ class PortalSpider(scrapy.Spider):
             )
 
     def on_item_scraped(self, item: Any, response: Response, spider: Any = None) -> None:
+        response = self._page_of(response)
         if isinstance(item, ReportItem) and not (item.report or {}).get("is_report"):
             # Stored as a source, but nothing could be read (legacy .doc, a broken file): not a report.
             self.stats.unparsed(item.portal, item.store_status, f"{item.url}: {'; '.join(item.warnings)[:300]}")
@@ -663,6 +821,7 @@ class PortalSpider(scrapy.Spider):
             self._settle(response.meta, ok=True)
 
     def on_item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Any = None) -> None:
+        response = self._page_of(response)
         if isinstance(item, ReportItem) and item.status == 200:
             # Judged not a report: remember it so that the next run asks conditionally.
             h = item.headers
@@ -675,6 +834,7 @@ class PortalSpider(scrapy.Spider):
             self._settle(response.meta, ok=True)
 
     def on_item_error(self, item: Any, response: Response, failure: Failure, spider: Any = None) -> None:
+        response = self._page_of(response)
         portal = getattr(item, "portal", "") or (response.meta.get("portal", "?") if response is not None else "?")
         stored = "store failed" if failure.check(StoreUnavailable) else "pipeline error"
         message = f"{getattr(item, 'url', '?')}: {stored}: {failure.getErrorMessage()}"

@@ -18,6 +18,8 @@ DEMO_PORT = 8123  # the port the README's `--token demo=http://127.0.0.1:8123` e
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="demo portal seed (default 0)")
     parser.add_argument("--reports", type=int, default=12, help="number of reports on the demo portal")
+    parser.add_argument("--image-tables", type=int, default=0, metavar="N",
+                        help="publish N of the HTML reports with their tables as pictures (图片版, read by OCR)")
     parser.add_argument("--serve", action="store_true",
                         help="only serve the demo portal (until Ctrl-C), for `zwgk crawl --seeds seeds/demo.yaml "
                              "--token demo=URL` and scrapy/scrapyd examples; nothing is crawled")
@@ -70,7 +72,7 @@ def serve_forever(args: argparse.Namespace) -> int:
     from crawler.demo.server import serve_portal
     from crawler.demo.site import DemoPortal
 
-    portal = DemoPortal(seed=args.seed, n_reports=args.reports)
+    portal = DemoPortal(seed=args.seed, n_reports=args.reports, image_tables=args.image_tables)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -103,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     store_url = str(overrides.get("ZWGK_STORE") or "sqlite:///zwgk.db")
     overrides["ZWGK_STORE"] = store_url
     started = time.monotonic()
-    portal = DemoPortal(seed=args.seed, n_reports=args.reports)
+    portal = DemoPortal(seed=args.seed, n_reports=args.reports, image_tables=args.image_tables)
     with serve_portal(portal) as base:
         print(f"demo portal serving on {base} ({len(portal.ground_truth)} reports)", file=sys.stderr)
         outcome = run_crawl({"url": base + COLUMN_PATH, "name": "demo"}, overrides)

@@ -11,6 +11,9 @@ Layout (TRS-like, one prefecture government's site):
   reports published only as a PDF attachment (``PYYYYMMDD….pdf`` next to the article), and non-report
   articles (工作动态 / 通知公告) whose titles must not be taken as reports. One report page is served
   as GBK.
+- ``image_tables`` publishes that many HTML reports as "图片版": each statistics table is a PNG
+  (crawler/demo/tableimage.py) shown with ``<img>`` in the article body, next to the page
+  (``t…_id_0.png`` …), where the other reports have ``<table>``.
 - ``extra_list_pages`` appends that many further list pages of older non-report articles to the
   column (more crawling, nothing more to store).
 
@@ -25,6 +28,7 @@ import hashlib
 import html
 import math
 import random
+import re
 import struct
 import threading
 import zlib
@@ -76,6 +80,7 @@ class GroundTruthReport:
     seed: int
     attachment: str | None = None  # path of the PDF for kind "pdf"
     encoding: str = "utf-8"  # "gbk" for the page served as GBK
+    pictures: tuple[str, ...] = ()  # paths of its tables' pictures, in page order, for a "图片版" report
 
     def report(self) -> SyntheticReport:
         return _report(self.seed, self.template, self.agency, self.year, self.region_code)
@@ -164,6 +169,8 @@ def _png_1x1() -> bytes:
 
 
 _PNG = _png_1x1()
+_TABLES = 3  # statistics tables of both templates (二, 三, 四): the pictures of a "图片版" report
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
 _CSS = b"body{font-family:'Microsoft YaHei',SimSun,sans-serif}.TRS_Editor p{text-indent:2em;line-height:2}\n"
 
 
@@ -177,9 +184,11 @@ class DemoPortal:
         n_other: int = 10,
         extra_list_pages: int = 0,
         per_page: int | None = None,
+        image_tables: int = 0,
     ) -> None:
-        if n_reports < 0 or n_other < 0 or extra_list_pages < 0:
-            raise ValueError("n_reports, n_other and extra_list_pages must not be negative")
+        if n_reports < 0 or n_other < 0 or extra_list_pages < 0 or image_tables < 0:
+            raise ValueError("n_reports, n_other, extra_list_pages and image_tables must not be negative")
+        self.image_tables = image_tables
         self.seed = seed
         rng = random.Random(seed)
         self.region = REGIONS[rng.randrange(len(REGIONS))]
@@ -246,6 +255,9 @@ class DemoPortal:
         pdf = set(rng.sample(range(n), n_pdf))
         html_ids = [k for k in range(n) if k not in pdf]
         gbk = html_ids[len(html_ids) // 2] if len(html_ids) >= 2 else None
+        if self.image_tables > len(html_ids) - (gbk is not None):
+            raise ValueError(f"image_tables={self.image_tables} exceeds the {len(html_ids)} UTF-8 HTML reports")
+        pictured = set([k for k in html_ids if k != gbk][:self.image_tables])
         for k, p in enumerate(pairs):
             ag, year = pool[p // ny], YEARS[p % ny]
             seed = rng.getrandbits(31)
@@ -254,7 +266,7 @@ class DemoPortal:
                 path="", title=title, year=year, agency=ag.name, published=published.strftime("%Y-%m-%d"),
                 published_at=published.strftime("%Y-%m-%d %H:%M"), kind="pdf" if k in pdf else "html",
                 template=template_for_year(year), region_code=ag.region_code, province=ag.province,
-                seed=seed, encoding="gbk" if k == gbk else "utf-8",
+                seed=seed, encoding="gbk" if k == gbk else "utf-8", pictures=("",) if k in pictured else (),  # placeholder: named once its path is known (_layout)
             ))
 
     def _build_others(self, rng: random.Random, n: int, before: datetime | None = None) -> None:
@@ -296,7 +308,8 @@ class DemoPortal:
                 att = None
                 if g.kind == "pdf":
                     att = self._pdf_path(it.published, docid, rng)
-                self.ground_truth[it.index] = replace(g, path=path, attachment=att)
+                pics = tuple(f"{path[:-len('.html')]}_{i}.png" for i in range(_TABLES)) if g.pictures else ()
+                self.ground_truth[it.index] = replace(g, path=path, attachment=att, pictures=pics)
         items.reverse()  # the column lists the newest first
         self._items = items
         self._last_docid = docid
@@ -313,6 +326,8 @@ class DemoPortal:
         for k, g in enumerate(self.ground_truth):
             if g.attachment:
                 index[g.attachment] = ("pdf", k)
+            for i, pic in enumerate(g.pictures):
+                index[pic] = ("tableimg", k * _TABLES + i)
         self.n_list_pages = max(1, math.ceil(len(self._items) / self.per_page))
         for n in range(self.n_list_pages):
             index[self.list_path(n)] = ("list", n)
@@ -419,6 +434,13 @@ class DemoPortal:
         if kind == "pdf":
             g = self.ground_truth[n]
             return Page(render_report_pdf(g.report()), "application/pdf",
+                        datetime.strptime(g.published_at, "%Y-%m-%d %H:%M"))
+        if kind == "tableimg":
+            g = self.ground_truth[n // _TABLES]
+            from crawler.demo.tableimage import png_bytes, render_table, span_tables
+
+            table = span_tables(render_report_html(g.report()))[n % _TABLES]
+            return Page(png_bytes(render_table(table)), "image/png",
                         datetime.strptime(g.published_at, "%Y-%m-%d %H:%M"))
         if kind == "home":
             return _html_page(self._home(), newest)
@@ -562,6 +584,10 @@ class DemoPortal:
                     f'<p>附件：<a href="./{name}" target="_blank">{html.escape(g.title)}.pdf</a></p>')
         else:
             body = render_report_html(g.report())
+            if g.pictures:  # "图片版": each table drawn as a picture (pictures the editor centred)
+                names = iter(p.rsplit("/", 1)[1] for p in g.pictures)
+                body = _TABLE.sub(lambda _m: f'<p style="text-align:center"><img src="./{next(names)}" '
+                                             'border="0"></p>', body)
         main = self._article(n, g.agency, body, self._index_no(n))
         published = datetime.strptime(g.published_at, "%Y-%m-%d %H:%M")
         return self._chrome(f"{g.title}_{COLUMN_NAME}_{self.site_name}",

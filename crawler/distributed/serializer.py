@@ -58,6 +58,8 @@ _META: dict[str, tuple[type, ...]] = {
     "guessed": (bool,),
     "article": (bool,),
     "wrapper": (str,),
+    "picture_of": (str,),  # a report page's table picture: the page it belongs to
+    "dont_redirect": (bool,),
     "start": (bool,),  # a portal's start page (its failure is the portal's, never pending)
     "pending": (int,),  # taken from the store's pending list: runs it failed in before
     "handle_httpstatus_list": (list,),  # only [304], for conditional requests (checked below)

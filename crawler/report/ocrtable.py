@@ -38,7 +38,9 @@ LINE_KERNEL_FONTS = 1.4  # a rule is a run of ink longer than this many text hei
 LINE_MIN_FONTS = 4.0  # total length of one rule position (dashes in cells are shorter)
 RULE_BAND_PX = 3  # a rule is looked for this far either side of its position
 RULE_PRESENT = 0.6  # share of a cell edge that must be ruled for the edge to separate two cells
-SPECK_PX = 4  # ink components no larger than this are dust, not strokes
+SPECK_PX = 4  # ink components no larger than this are dust, not strokes (but flat ones are dashes)
+DASH_MIN_PX = 3
+DASH_FLATNESS = 2  # a dash is at least this many times wider than tall
 CROP_PAD_PX = 2
 VIEW_MARGINS = (0.25, 0.5)  # white margins around a line of text, as shares of its height
 LINE_FONTS = 1.25  # ink bands spanning at most this many text heights are one line of text
@@ -326,6 +328,13 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
     return (text, max(confs)) if ok else (None, min(confs))
 
 
+def _dash(stat: np.ndarray) -> bool:
+    """A flat stroke as small as a speck: the minus of "-1" at screen resolution is 4×1 pixels, and
+    dropping it would turn -1 into 1 (dust is a dot, not a flat line)."""
+    w, h = int(stat[cv2.CC_STAT_WIDTH]), int(stat[cv2.CC_STAT_HEIGHT])
+    return w >= DASH_MIN_PX and w >= DASH_FLATNESS * h
+
+
 def _cell_lines(rgb: np.ndarray, text_ink: np.ndarray, box: tuple[int, int, int, int],
                 font: int) -> list[np.ndarray]:
     """The lines of text inside one cell, each as a tight crop with a white margin."""
@@ -335,7 +344,7 @@ def _cell_lines(rgb: np.ndarray, text_ink: np.ndarray, box: tuple[int, int, int,
     if inner.size == 0 or not inner.any():
         return []
     n, _, stats, _ = cv2.connectedComponentsWithStats(inner.astype(np.uint8), connectivity=8)
-    comps = [s for s in stats[1:] if max(s[cv2.CC_STAT_WIDTH], s[cv2.CC_STAT_HEIGHT]) > SPECK_PX]
+    comps = [s for s in stats[1:] if max(s[cv2.CC_STAT_WIDTH], s[cv2.CC_STAT_HEIGHT]) > SPECK_PX or _dash(s)]
     if not comps:
         return []
     # rows of text: bands of inked rows, and bands that fit in one text height together are one

@@ -740,6 +740,19 @@ def _plain(raw: str, url: str, context: dict | None = None) -> Report:
     return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta)
 
 
+def picture_grids(images: list[tuple[str, bytes]] | None, meta: dict) -> list[Grid]:
+    """The OCR grids of an HTML page's table pictures (address, body) for parse_text(ocr_grids=...);
+    their confidences and warnings go into `meta`."""
+    if not images:
+        return []
+    from crawler.report.scan import page_images_text
+
+    pics = page_images_text(images)
+    meta["ocr_confidence"] = pics.ocr_confidence
+    meta.setdefault("warnings", []).extend(pics.warnings)
+    return pics.ocr_tables
+
+
 def _html(body: bytes, url: str, headers: dict | None, images: list[tuple[str, bytes]] | None = None) -> Report:
     try:
         from crawler.extract import extract_document
@@ -755,16 +768,8 @@ def _html(body: bytes, url: str, headers: dict | None, images: list[tuple[str, b
             "warnings": list(doc.warnings),
             "raw_text": doc.text,
         }
-        ocr_grids: list[Grid] = []
-        if images:  # the page's tables are pictures: read by OCR
-            from crawler.report.scan import page_images_text
-
-            pics = page_images_text(images)
-            ocr_grids = pics.ocr_tables
-            meta["ocr_confidence"] = pics.ocr_confidence
-            meta["warnings"].extend(pics.warnings)
         return parse_text(doc.text, title=doc.title, url=url, grids=doc.tables, meta=meta,
-                          merges=doc.table_merges, ocr_grids=ocr_grids)
+                          merges=doc.table_merges, ocr_grids=picture_grids(images, meta))
     # fallback until the extractor lands: whole-page text and every table
     from lxml import html as lxml_html
 

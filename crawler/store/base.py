@@ -34,7 +34,7 @@ import numpy as np
 
 from crawler import dedup
 from crawler.archive import REF_SEP, WARC_SUFFIX, Archive, Capture, warc_date
-from crawler.items import ReportItem
+from crawler.items import PageImage, ReportItem
 from crawler.pending import PendingPolicy
 from crawler.report.completeness import summary
 from crawler.store import schema
@@ -61,8 +61,8 @@ class SeenInfo:
 RUN_REASONS = ("finished", "interrupted", "failed")
 
 
-def capture_of(item: ReportItem) -> Capture:
-    """The HTTP exchange of a fetched item, for its WARC records."""
+def capture_of(item: ReportItem | PageImage) -> Capture:
+    """The HTTP exchange of a fetched item or picture, for its WARC records."""
     return Capture(url=item.url, status=item.status or 200, headers=dict(item.headers or {}),
                    request_headers=dict(item.request_headers or {}), fetched_at=item.fetched_at or "")
 
@@ -421,7 +421,49 @@ class Store:
         digest = hashlib.sha256(body).hexdigest()
         row = self._q("SELECT archive_ref, url, first_fetched_at FROM sources WHERE body_sha256 = ? "
                       "AND archive_ref LIKE ? ORDER BY id LIMIT 1", (digest, f"%{WARC_SUFFIX}{REF_SEP}%")).fetchone()
+        if row is None:  # a picture of a report page (source_images) archived before
+            row = self._q("SELECT archive_ref, url, fetched_at FROM source_images WHERE body_sha256 = ? "
+                          "AND archive_ref LIKE ? ORDER BY source_id, position LIMIT 1",
+                          (digest, f"%{WARC_SUFFIX}{REF_SEP}%")).fetchone()
         return (str(row[0]), str(row[1]), warc_date(str(row[2] or ""))) if row else None
+
+    def _archive_pictures(self, item: ReportItem) -> list[tuple[Any, ...]]:
+        """Archive a page's table pictures like every response (WARC records); their source_images
+        rows but for the source id: (position, url, sha256, reference, status, content type, fetched,
+        error); a picture that could not be fetched has no body, only its error."""
+        rows: list[tuple[Any, ...]] = []
+        for position, pic in enumerate(item.images):
+            if pic.error:
+                rows.append((position, pic.url, None, None, None, None, pic.fetched_at or utcnow(), pic.error))
+                continue
+            with self._guard("read"):
+                prior = self._archived(pic.body)
+            try:
+                digest, ref = self.archive.put(pic.body, capture=capture_of(pic), prior=prior)
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
+            rows.append((position, pic.url, digest, ref, pic.status,
+                         (pic.headers or {}).get("content-type", ""), pic.fetched_at or utcnow(), None))
+        return rows
+
+    def _same_pictures(self, source_id: int, pictures: list[tuple[Any, ...]]) -> bool:
+        stored = self._q("SELECT url, body_sha256 FROM source_images WHERE source_id = ? ORDER BY position",
+                         (source_id,)).fetchall()
+        return [(u, d) for u, d in stored] == [(p[1], p[2]) for p in pictures]
+
+    def _put_pictures(self, source_id: int, pictures: list[tuple[Any, ...]]) -> None:
+        self._q("DELETE FROM source_images WHERE source_id = ?", (source_id,))
+        self._insert_rows("source_images", ["source_id", "position", "url", "body_sha256", "archive_ref",
+                                            "http_status", "content_type", "fetched_at", "error"],
+                          [(source_id, *p) for p in pictures])
+
+    def pictures(self, source_id: int) -> list[dict[str, Any]]:
+        """The table pictures stored with a source, in page order."""
+        cols = ["position", "url", "body_sha256", "archive_ref", "http_status", "content_type", "fetched_at", "error"]
+        with self._guard("read"):
+            rows = self._q(f"SELECT {', '.join(cols)} FROM source_images WHERE source_id = ? ORDER BY position",
+                           (source_id,)).fetchall()
+        return [dict(zip(cols, r, strict=True)) for r in rows]
 
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
@@ -440,6 +482,7 @@ class Store:
             digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior, sync=sync)
         except OSError as exc:  # disk full, read-only file system: nothing can be kept
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
+        pictures = self._archive_pictures(item)
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
             item.warnings.append(f"body_sha256 {item.body_sha256} given, the body hashes to {digest}")
         return digest, ref
@@ -454,7 +497,7 @@ class Store:
     def save_archived(self, item: ReportItem, digest: str, ref: str, *, run_id: int | None = None) -> SaveResult:
         """The database part of `save`: one transaction, or part of the caller's (a batch)."""
         with self._tx():
-            result = self._save(item, digest, ref, run_id, reparse=False)
+            result = self._save(item, digest, ref, run_id, reparse=False, pictures=pictures)
             # stored: no longer pending, in the same transaction (never one without the other)
             self._q("DELETE FROM pending WHERE url = ?", (item.url,))
             return result
@@ -470,7 +513,7 @@ class Store:
         return False
 
     def _save(self, item: ReportItem, digest: str, ref: str, run_id: int | None, *,
-              reparse: bool) -> SaveResult:
+              reparse: bool, pictures: list[tuple[Any, ...]] | None = None) -> SaveResult:
         fetched = item.fetched_at or utcnow()
         headers = {k.lower(): v for k, v in (item.headers or {}).items()}
         etag, lastmod = headers.get("etag"), headers.get("last-modified")
@@ -480,7 +523,12 @@ class Store:
 
         src = self._q("SELECT id, report_id FROM sources WHERE url = ? AND body_sha256 = ?",
                       (item.url, digest)).fetchone()
-        if src is not None and not reparse:
+        # The same page with other table pictures than stored (one failed before, a later run fetched
+        # it): its reading replaces the stored one when it has more cells, else the stored one stays.
+        repictured = (src is not None and not reparse and src[1] is not None and bool(pictures)
+                      and not self._same_pictures(int(src[0]), pictures or [])
+                      and self._better(report or {}, int(src[1])))
+        if src is not None and not reparse and not repictured:
             self._q("UPDATE sources SET fetched_at = ?, fetch_count = fetch_count + 1, http_status = ?, "
                     "etag = ?, last_modified = ? WHERE id = ?", (fetched, item.status, etag, lastmod, src[0]))
             self._upsert_seen(item.url, etag, lastmod, digest, item.status, fetched, src[1])
@@ -497,7 +545,11 @@ class Store:
                  fetched, ref, run_id))
         else:
             source_id = int(src[0])
+            if repictured:  # its warnings are those of this reading now
+                self._q("DELETE FROM warnings WHERE source_id = ?", (source_id,))
         assert source_id is not None
+        if pictures:
+            self._put_pictures(source_id, pictures)
         for w in list(item.warnings) + list((item.document or {}).get("warnings") or []):
             self._q("INSERT INTO warnings (source_id, message) VALUES (?, ?)", (source_id, str(w)))
 
@@ -523,6 +575,12 @@ class Store:
                        "ORDER BY fetched_at DESC, id DESC LIMIT 1", (item.url, digest)).fetchone()
         prev_rid = int(prev[0]) if prev else None
 
+        if repictured:
+            rid = int(src[1])
+            self._revise(rid, {}, item, digest, report, year, kind, text, tkey, sig)
+            reason = "the page's table pictures were read again (more cells); previous version kept"
+            self._link(source_id, rid, tkey, "changed", reason, None, item, etag, lastmod, digest, fetched)
+            return SaveResult("changed", rid, reason)
         match, how, sim = self._find_match(lbase, rkey, tkey, sig, year, report)
         if match is None:
             dkey = lkey or f"text:{tkey or digest}"

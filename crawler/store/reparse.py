@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from crawler.archive import Archive, ArchiveError
-from crawler.items import ReportItem
+from crawler.items import PageImage, ReportItem
 from crawler.stopsignals import held_while_spawning, ignore_in_worker
 from crawler.store.base import StoreError
 
@@ -102,6 +102,24 @@ def _item(row: Any, body: bytes) -> ReportItem:
     return ReportItem(url=row[1], body=body, status=row[7] or 200, content_type=row[8] or "",
                       headers=json.loads(row[9] or "{}"), fetched_at=row[10] or "", body_sha256=row[2],
                       portal=row[3] or "", link_text=row[5] or "", referer=row[6] or "", kind=row[4] or "html")
+
+
+def _with_pictures(store: Store, item: ReportItem, source_id: int) -> ReportItem:
+    """The page's table pictures read back from the archive, so that OCR reads them again; one
+    that is missing or corrupt, or was never fetched, is a warning, and the page is read without it."""
+    for pic in store.pictures(source_id):
+        if pic["error"]:  # not fetched in the crawl: the report says so again
+            item.warnings.append(PageImage(url=str(pic["url"]), body=b"", error=str(pic["error"])).warning())
+            continue
+        try:
+            body = store.archive.get(str(pic["archive_ref"]))
+        except ArchiveError as exc:
+            item.warnings.append(f"{_NOTE}picture {pic['url']} not read: {exc}")
+            continue
+        item.images.append(PageImage(url=str(pic["url"]), body=body, status=pic["http_status"] or 200,
+                                     headers={"content-type": pic["content_type"] or ""},
+                                     fetched_at=pic["fetched_at"] or ""))
+    return item
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -195,7 +213,8 @@ def _rebuild(store: Store, rows: list[Any], unusable: dict[int, str], by_report:
 
     def items() -> Iterator[tuple[Any, ReportItem]]:
         for r in resave:
-            yield r, _item(r, store.archive.get(_ref(r)))  # verified a moment ago, in this transaction
+            # verified a moment ago, in this transaction
+            yield r, _with_pictures(store, _item(r, store.archive.get(_ref(r))), int(r[0]))
 
     failed: dict[int, str] = {}
     for n, (r, item, error) in enumerate(analysed(items(), analyse, workers), 1):

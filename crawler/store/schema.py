@@ -282,6 +282,25 @@ def _full_text_search(store: Any) -> None:
              "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (state,))
 
 
+# The pictures of an HTML report page that were read by OCR as its tables (crawler/pictures.py): each
+# archived like any response, so that `zwgk reparse` reads them again with the page; one that could
+# not be fetched has no body and says why (error), so that a reparse warns of it as the crawl did.
+_V9 = [
+    """CREATE TABLE source_images (
+        source_id BIGINT NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        body_sha256 TEXT,
+        archive_ref TEXT,
+        http_status INTEGER,
+        content_type TEXT,
+        fetched_at TEXT,
+        error TEXT,
+        PRIMARY KEY (source_id, position))""",
+    "CREATE INDEX source_images_body_sha256 ON source_images (body_sha256)",
+]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "reports, sources, seen, cells, checks, warnings, runs, versions", _V1),
     Migration(2, "MinHash signatures and LSH buckets for near-duplicates", _V2, _backfill_minhash),
@@ -292,6 +311,7 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "runs.finish_reason: finished, interrupted or failed", _V7),
     Migration(8, "full-text search over report titles and text (SQLite FTS5, trigram); sources by body hash "
               "(WARC revisit records)", _V8, _full_text_search),
+    Migration(9, "source_images: the table pictures of a report page, archived for reparse", _V9),
 ]
 LATEST = MIGRATIONS[-1].version
 
