@@ -48,6 +48,16 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class Archived:
+    """What `Store.archive_body` wrote before the transaction: the body's sha256 and archive
+    reference, and the source_images rows of its table pictures (all but the source id)."""
+
+    digest: str
+    ref: str
+    pictures: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
 class SeenInfo:
     etag: str | None
     last_modified: str | None
@@ -427,7 +437,7 @@ class Store:
                           (digest, f"%{WARC_SUFFIX}{REF_SEP}%")).fetchone()
         return (str(row[0]), str(row[1]), warc_date(str(row[2] or ""))) if row else None
 
-    def _archive_pictures(self, item: ReportItem) -> list[tuple[Any, ...]]:
+    def _archive_pictures(self, item: ReportItem, *, sync: bool = True) -> list[tuple[Any, ...]]:
         """Archive a page's table pictures like every response (WARC records); their source_images
         rows but for the source id: (position, url, sha256, reference, status, content type, fetched,
         error); a picture that could not be fetched has no body, only its error."""
@@ -439,7 +449,7 @@ class Store:
             with self._guard("read"):
                 prior = self._archived(pic.body)
             try:
-                digest, ref = self.archive.put(pic.body, capture=capture_of(pic), prior=prior)
+                digest, ref = self.archive.put(pic.body, capture=capture_of(pic), prior=prior, sync=sync)
             except OSError as exc:
                 raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
             rows.append((position, pic.url, digest, ref, pic.status,
@@ -468,11 +478,10 @@ class Store:
     # ---- save ---------------------------------------------------------------------------------
     def save(self, item: ReportItem, *, run_id: int | None = None) -> SaveResult:
         """Store one fetched item (one transaction) and decide which report it belongs to."""
-        digest, ref = self.archive_body(item)
-        return self.save_archived(item, digest, ref, run_id=run_id)
+        return self.save_archived(item, self.archive_body(item), run_id=run_id)
 
-    def archive_body(self, item: ReportItem, *, sync: bool = True) -> tuple[str, str]:
-        """Write the item's body to the archive (before its transaction) -> (sha256, archive ref).
+    def archive_body(self, item: ReportItem, *, sync: bool = True) -> Archived:
+        """Write the item's body and table pictures to the archive (before its transaction).
         A body archived earlier in this process but not committed yet (an earlier item of the same
         batch) is found by the archive itself, which remembers what it wrote. With sync=False the
         caller calls `sync_archive()` before committing the reference."""
@@ -482,10 +491,10 @@ class Store:
             digest, ref = self.archive.put(item.body, capture=capture_of(item), prior=prior, sync=sync)
         except OSError as exc:  # disk full, read-only file system: nothing can be kept
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
-        pictures = self._archive_pictures(item)
+        pictures = self._archive_pictures(item, sync=sync)
         if item.body_sha256 and item.body_sha256 != digest:  # trust the bytes, say so
             item.warnings.append(f"body_sha256 {item.body_sha256} given, the body hashes to {digest}")
-        return digest, ref
+        return Archived(digest, ref, pictures)
 
     def sync_archive(self) -> None:
         """Every body archived with sync=False is on disk, or StoreUnavailable."""
@@ -494,10 +503,11 @@ class Store:
         except OSError as exc:
             raise StoreUnavailable(f"cannot write the raw-body archive at {self.archive.root}: {exc}") from exc
 
-    def save_archived(self, item: ReportItem, digest: str, ref: str, *, run_id: int | None = None) -> SaveResult:
+    def save_archived(self, item: ReportItem, archived: Archived, *, run_id: int | None = None) -> SaveResult:
         """The database part of `save`: one transaction, or part of the caller's (a batch)."""
         with self._tx():
-            result = self._save(item, digest, ref, run_id, reparse=False, pictures=pictures)
+            result = self._save(item, archived.digest, archived.ref, run_id, reparse=False,
+                                pictures=archived.pictures)
             # stored: no longer pending, in the same transaction (never one without the other)
             self._q("DELETE FROM pending WHERE url = ?", (item.url,))
             return result

@@ -29,11 +29,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from crawler.items import ReportItem
-from crawler.store.base import SaveResult, SeenInfo, Store, StoreError, StoreUnavailable, utcnow
+from crawler.store.base import Archived, SaveResult, SeenInfo, Store, StoreError, StoreUnavailable, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class _Op:
     run_id: int | None = None
     seen: dict[str, Any] | None = None
     token: int = 0
-    archived: tuple[str, str] = field(default=("", ""))
+    archived: Archived | None = None
 
     @property
     def barrier(self) -> bool:
@@ -61,7 +61,8 @@ class _Op:
     def apply(self, store: Store) -> SaveResult | None:
         """The operation's writes, inside the caller's transaction."""
         if self.item is not None:
-            return store.save_archived(self.item, *self.archived, run_id=self.run_id)
+            assert self.archived is not None  # archived by _commit before the transaction
+            return store.save_archived(self.item, self.archived, run_id=self.run_id)
         assert self.seen is not None
         store.mark_seen(self.url, **self.seen)
         return None
