@@ -1,12 +1,14 @@
 """Crawl throughput and memory on the demo portal (loopback).
 
-    python benchmarks/crawl.py                    # full pipeline vs bare Scrapy, same pages, same run
+    python benchmarks/crawl.py                    # full pipeline vs Scrapy + trafilatura, same pages, same run
     python benchmarks/crawl.py --polite           # the same with the project's politeness defaults
     python benchmarks/crawl.py --memory           # RSS over a ~20,000-page crawl
 
 Throughput: the demo portal is served from this process; `zwgk crawl` (spider + extract + parse +
-store) crawls it in a subprocess, every request it makes is logged, then a bare Scrapy spider (no
-pipelines, no parsing, a flat list of those same URLs) fetches them in a second subprocess. Both use
+store) crawls it in a subprocess, every request it makes is logged, then "Scrapy + plain trafilatura"
+(a plain spider over a flat list of those same URLs, trafilatura.extract in its callback, yielding a
+dict; benchmarks/broad.py) fetches them in a second subprocess. The whole-crawl CPU comparison over
+many portals with latency and politeness is benchmarks/broad.py, the main entry point. Both use
 the same concurrency and no politeness delay; the rate is requests answered / crawl seconds (from
 engine start to close, process start-up excluded).
 
@@ -119,42 +121,17 @@ def run_bare(urls: list[str], tmp: Path) -> dict[str, float]:
 
 
 def bare_worker(url_file: str) -> None:
-    """Scrapy with no pipelines and a callback that does nothing, over a flat list of URLs."""
-    import scrapy
-    from scrapy import signals
-    from scrapy.crawler import AsyncCrawlerProcess
+    """Scrapy + plain trafilatura in the callback (benchmarks/broad.py), over a flat list of URLs."""
+    from broad import plain_trafilatura_crawl  # benchmarks/ is on sys.path when run as a script
 
     urls = Path(url_file).read_text(encoding="utf-8").split()
-    times: dict[str, float] = {}
-    got = {"n": 0}
-
-    class Bare(scrapy.Spider):
-        name = "bare"
-
-        async def start(self):  # type: ignore[no-untyped-def]
-            for u in urls:
-                yield scrapy.Request(u, callback=self.parse, dont_filter=True)
-
-        def parse(self, response):  # type: ignore[no-untyped-def]
-            got["n"] += 1
-
     settings: dict[str, object] = {k: (float(v) if "." in v else int(v)) for k, v in speed().items()
                                    if not k.startswith("ZWGK")}
     settings.update({
-        "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": False, "USER_AGENT": "zwgk-bench",
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "USER_AGENT": "zwgk-bench",
     })
-    process = AsyncCrawlerProcess(settings)
-    crawler = process.create_crawler(Bare)
-    # weak=False: the dispatcher holds receivers weakly, and these lambdas have no other owner
-    crawler.signals.connect(lambda: times.__setitem__("open", time.monotonic()), signal=signals.spider_opened,
-                            weak=False)
-    crawler.signals.connect(lambda: times.__setitem__("close", time.monotonic()), signal=signals.spider_closed,
-                            weak=False)
-    process.crawl(crawler)
-    process.start()
-    print(json.dumps({"pages": got["n"], "seconds": round(times["close"] - times["open"], 3)}))
+    print(json.dumps(plain_trafilatura_crawl(urls, settings)))
 
 
 def throughput(n_reports: int, n_other: int) -> None:
@@ -172,8 +149,8 @@ def throughput(n_reports: int, n_other: int) -> None:
     print(f"demo portal: {n_reports} reports, {n_other} other articles, {portal.n_list_pages} list pages; {mode}")
     print(f"full pipeline : {len(requests):6d} requests in {full['seconds']:7.2f}s = {full_rate:8.1f} pages/s "
           f"({full['reports']} reports stored)")
-    print(f"bare Scrapy   : {bare['pages']:6d} requests in {bare['seconds']:7.2f}s = {bare_rate:8.1f} pages/s")
-    print(f"ratio full/bare: {full_rate / bare_rate:.2f} (target >= 0.5)")
+    print(f"Scrapy + trafilatura: {bare['pages']:6d} requests in {bare['seconds']:7.2f}s = {bare_rate:8.1f} pages/s")
+    print(f"ratio full / (Scrapy + trafilatura): {full_rate / bare_rate:.2f} pages/s (CPU ratios: benchmarks/broad.py)")
 
 
 def _rss_kb(pid: int) -> tuple[int, int]:
