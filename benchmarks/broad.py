@@ -454,10 +454,14 @@ def baseline(served: Served, n_portals: int, robots: str, seed: int, tmp: Path) 
     return run, out
 
 
-def profile_summary(path: str, pages: int) -> None:
-    """Top functions by inclusive and by own samples, per process kind, as CPU-ms per page."""
+def profile_summary(path: str, pages: int, cpu: float) -> None:
+    """Top functions by inclusive and by own samples, per process kind, as CPU-ms per page.
+
+    py-spy counts a thread waiting for a core as active, so on a loaded machine its samples
+    overstate CPU time: they are scaled so that all of them add up to the measured CPU seconds."""
     incl: dict[tuple[str, str], int] = defaultdict(int)
     own: dict[tuple[str, str], int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
     for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, n = line.rpartition(" ")
         if not n.isdigit():
@@ -466,7 +470,8 @@ def profile_summary(path: str, pages: int) -> None:
         # parent's header, and its command line holds a ';' of its own
         headers = _PROCESS_HEADER.findall(stack)
         stack = _PROCESS_HEADER.sub("", stack)
-        kind = "worker" if any("multiprocessing" in h for h in headers) else "crawl"
+        kind = "worker" if len(headers) > 1 else "crawl"  # a worker's header can be empty
+        total[kind] += int(n)
         # py-spy's raw frames: "function (file:line)"; the line is dropped so a function counts once
         names = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";") if f and not f.startswith("process ")]
         for name in set(names):
@@ -474,9 +479,11 @@ def profile_summary(path: str, pages: int) -> None:
                 incl[(kind, name)] += int(n)
         if names:
             own[(kind, names[-1])] += int(n)
-    ms = 1000 / PROFILE_RATE / max(pages, 1)
+    ms = 1000 * cpu / max(sum(total.values()), 1) / max(pages, 1)
+    print("profile: CPU-ms per page in " + ", ".join(f"the {k} process{'es' if k == 'worker' else ''} "
+                                                     f"{v * ms:.1f}" for k, v in sorted(total.items())))
     for title, table in (("inclusive", incl), ("own", own)):
-        print(f"profile, top {PROFILE_TOP} by {title} samples (CPU-ms per page; sampling rate {PROFILE_RATE}/s):")
+        print(f"profile, top {PROFILE_TOP} by {title} samples (CPU-ms per page):")
         for (kind, name), n in sorted(table.items(), key=lambda kv: -kv[1])[:PROFILE_TOP]:
             print(f"  {n * ms:7.2f}  {kind:6s} {name[:150]}")
 
@@ -514,7 +521,7 @@ def main() -> None:
         report_crawl("zwgk crawl", args.portals, full, served)
         pages = len(served.log)
         if args.profile:
-            profile_summary(args.profile, pages)
+            profile_summary(args.profile, pages, full.cpu)
         if "split" in parts:
             lists, lserved = one_crawl(args.portals, robots + ARTICLE_DISALLOW, args.seed, tmp, args.set)
             report_crawl("list pages only", args.portals, lists, lserved)
