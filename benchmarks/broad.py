@@ -296,8 +296,10 @@ class ServerProcess:
 
     def stop(self) -> Served:
         self.proc.send_signal(signal.SIGTERM)
-        _, _, usage = os.wait4(self.proc.pid, 0)
-        self.proc.returncode = 0
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         rows = [tuple(json.loads(x)) for x in self.log_path.read_text().splitlines()]
         return Served(rows, usage.ru_utime + usage.ru_stime - self.startup_cpu)  # type: ignore[arg-type]
 

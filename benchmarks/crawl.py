@@ -122,7 +122,7 @@ def run_bare(urls: list[str], tmp: Path) -> dict[str, float]:
 
 def bare_worker(url_file: str) -> None:
     """Scrapy + plain trafilatura in the callback (benchmarks/broad.py), over a flat list of URLs."""
-    from broad import plain_trafilatura_crawl  # benchmarks/ is on sys.path when run as a script
+    from benchmarks.broad import plain_trafilatura_crawl
 
     urls = Path(url_file).read_text(encoding="utf-8").split()
     settings: dict[str, object] = {k: (float(v) if "." in v else int(v)) for k, v in speed().items()
