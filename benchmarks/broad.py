@@ -4,6 +4,8 @@
     python benchmarks/broad.py --portals 500        # fewer portals
     python benchmarks/broad.py --only crawl         # just the crawl (no list-only run, no baseline)
     python benchmarks/broad.py --set NAME=VALUE     # an extra setting for `zwgk crawl` (not the baseline)
+    python benchmarks/broad.py --only crawl --lists-only --against CONCURRENT_REQUESTS=16
+                                                    # the defaults against other settings, side by side
 
 This is the one entry point for whole-crawl numbers (benchmarks/crawl.py is the single-portal
 throughput and memory benchmark). Each portal is a small demo portal (crawler/demo/site.py: two
@@ -499,6 +501,10 @@ def main() -> None:
                     help="run only these parts (repeatable; default all three)")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="an extra setting for `zwgk crawl` (e.g. ZWGK_PARSE_PROCESSES=0)")
+    ap.add_argument("--lists-only", action="store_true",
+                    help="refuse the report articles in every run (list pages only: the scheduler, not parsing)")
+    ap.add_argument("--against", action="append", default=[], metavar="NAME=VALUE",
+                    help="also crawl with these settings instead (repeatable) and print the ratios")
     ap.add_argument("--profile", metavar="FILE", help="py-spy (installed apart) samples the first crawl into FILE")
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -513,7 +519,7 @@ def main() -> None:
         baseline_worker(args.baseline_worker)
         return
     parts = set(args.only or ("crawl", "split", "baseline"))
-    robots = "User-agent: *\n" + ("" if args.pdf else PDF_DISALLOW)
+    robots = "User-agent: *\n" + ("" if args.pdf else PDF_DISALLOW) + (ARTICLE_DISALLOW if args.lists_only else "")
     print(f"{args.portals} loopback portals x ({REPORTS_PER_PORTAL} reports, {OTHERS_PER_PORTAL} other articles, "
           f"2 list pages); latency {LATENCY_MS[0]}-{LATENCY_MS[1]} ms; PDFs {'fetched' if args.pdf else 'refused'}; "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -524,7 +530,13 @@ def main() -> None:
         pages = len(served.log)
         if args.profile:
             profile_summary(args.profile, pages, full.cpu)
-        if "split" in parts:
+        if args.against:
+            other, oserved = one_crawl(args.portals, robots, args.seed, tmp, args.set + args.against)
+            report_crawl(f"zwgk crawl with {' '.join(args.against)}", args.portals, other, oserved)
+            (n, span), (n_other, span_other) = rate(served), rate(oserved)
+            print(f"ratio default / against: pages/s {n / span / (n_other / span_other):.2f}, CPU per request "
+                  f"{full.cpu / n / (other.cpu / n_other):.2f}, peak RSS {full.peak_rss_mb / other.peak_rss_mb:.2f}")
+        if "split" in parts and not args.lists_only:
             lists, lserved = one_crawl(args.portals, robots + ARTICLE_DISALLOW, args.seed, tmp, args.set)
             report_crawl("list pages only", args.portals, lists, lserved)
             n_lists = len(lserved.log)
