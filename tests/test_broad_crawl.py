@@ -11,9 +11,10 @@ from benchmarks.broad import CORPUS, PDF_DISALLOW, crawl_summary, one_crawl, pol
 from crawler import settings
 
 N_PORTALS = 6
-# Scrapy waits 0.5-1.5 x DOWNLOAD_DELAY between two requests of one slot; arrivals at the server can
-# be closer than the sends by a little network and event-loop jitter, never by half the delay.
-GAP_FLOOR = 0.25
+# Scrapy sends two requests of one slot 0.5-1.5 x DOWNLOAD_DELAY apart; arrivals at the server add
+# connection set-up and event-loop jitter (tens of ms on a loaded machine), so the typical gap is
+# checked: without the delay, half the gaps of two requests in flight would be near zero.
+MEDIAN_GAP_FLOOR = 0.5
 
 
 def test_politeness_reads_in_flight_and_gaps_per_portal() -> None:
@@ -21,9 +22,9 @@ def test_politeness_reads_in_flight_and_gaps_per_portal() -> None:
         (0, 0.0, 1.0, 200, "/a"), (0, 0.5, 1.5, 200, "/b"), (0, 0.9, 1.2, 200, "/c"),  # 3 at once at 0.9-1.0
         (1, 0.0, 0.1, 200, "/a"), (1, 0.3, 0.4, 200, "/b"),
     ]
-    most, gap = politeness(log)
+    most, gaps = politeness(log)
     assert most == 3
-    assert gap == pytest.approx(0.3)
+    assert gaps == pytest.approx([0.3, 0.4, 0.5])
 
 
 def test_profile_summary_splits_crawl_and_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,6 +51,6 @@ def test_broad_crawl_keeps_politeness_per_portal() -> None:
     fetched, stored = crawl_summary(run.stderr)
     assert stored > 0 and fetched > 0
     assert {portal for portal, *_ in served.log} == set(range(N_PORTALS)), "every portal was crawled"
-    most, gap = politeness(served.log)
+    most, gaps = politeness(served.log)
     assert most <= settings.CONCURRENT_REQUESTS_PER_DOMAIN
-    assert gap >= GAP_FLOOR * settings.DOWNLOAD_DELAY
+    assert gaps[len(gaps) // 2] >= MEDIAN_GAP_FLOOR * settings.DOWNLOAD_DELAY
