@@ -62,6 +62,10 @@ ROBOTSTXT_OBEY = True  # switch off with `zwgk crawl --ignore-robots` for portal
 CONCURRENT_REQUESTS = 100
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 REACTOR_THREADPOOL_MAXSIZE = 20  # DNS lookups of thousands of portal hosts go through this pool
+# Scrapy starts this many asyncio tasks for every response to run its output through (default 100);
+# a page yields one report or a few dozen links, and 100 tasks a page were a third of the crawl
+# process's CPU on list pages.
+CONCURRENT_ITEMS = 16
 MEMUSAGE_WARNING_MB = 1024  # the crawl process alone; parse workers are capped by ZWGK_PARSE_MEMORY_MB
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.25
