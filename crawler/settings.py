@@ -53,13 +53,24 @@ ZWGK_REDIS_URL = ""  # redis://HOST:6379/0; "" = single-machine mode
 ZWGK_REDIS_PREFIX = "zwgk"  # key prefix, so several projects can share one Redis
 ZWGK_IDLE_SECONDS = 30.0  # a worker with an empty queue for this long exits
 ZWGK_HEARTBEAT_SECONDS = 5.0  # worker liveness; a dead worker's in-flight requests are reclaimed
-ZWGK_MAX_IN_FLIGHT = 0  # requests one worker holds at a time; 0 = CONCURRENT_REQUESTS
+ZWGK_MAX_IN_FLIGHT = 16  # requests one worker holds at a time (not CONCURRENT_REQUESTS: others would idle); 0 = CONCURRENT_REQUESTS
 
 # --- politeness and robustness -------------------------------------------------------------------
 # No project page is named here: an operator adds where to reach them (README, "Politeness and faults").
 USER_AGENT = f"zwgk/{__version__} (government information-disclosure report crawler)"
 ROBOTSTXT_OBEY = True  # switch off with `zwgk crawl --ignore-robots` for portals you have permission for
-CONCURRENT_REQUESTS = 16
+# Broad crawls (many portals at once; Scrapy's "Broad Crawls" advice, measured by benchmarks/broad.py):
+# politeness is per portal (2 in flight, DOWNLOAD_DELAY apart), so the global cap must leave room for
+# many portals at once, and the scheduler must hand out requests of portals whose slot is free rather
+# than the next request of a portal that is waiting out its delay.
+CONCURRENT_REQUESTS = 100
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+REACTOR_THREADPOOL_MAXSIZE = 20  # DNS lookups of thousands of portal hosts go through this pool
+# Scrapy starts this many asyncio tasks for every response to run its output through (default 100);
+# a page yields one report or a few dozen links, and 100 tasks a page were a third of the crawl
+# process's CPU on list pages.
+CONCURRENT_ITEMS = 16
+MEMUSAGE_WARNING_MB = 1024  # the crawl process alone; parse workers are capped by ZWGK_PARSE_MEMORY_MB
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
@@ -73,7 +84,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # a report PDF is rarely above a few MB
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
-COOKIES_ENABLED = True
+COOKIES_ENABLED = True  # kept for broad crawls: WAF cookies (__jsluid …) and JSP session paging need them
 HTTPERROR_ALLOW_ALL = False
 DEPTH_PRIORITY = 0
 

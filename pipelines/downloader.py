@@ -160,6 +160,8 @@ class PortalOffsiteMiddleware:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self._addresses: dict[str, list[str]] = {}
+        self._starts: dict[str, list[str]] = {}  # per portal: its seeds do not change during a crawl
+        self._home: dict[str, set[str]] = {}  # per portal: non-public addresses of its start hosts
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> PortalOffsiteMiddleware:
@@ -177,7 +179,9 @@ class PortalOffsiteMiddleware:
         what = f"redirect from {via[0]} to" if via else "request to"
         if not host_allowed(host, domains):
             raise IgnoreRequest(f"off-domain {what} {host} not followed (allowed: {', '.join(domains)})")
-        starts = self._start_urls(spider, portal)
+        if portal not in self._starts:
+            self._starts[portal] = self._start_urls(spider, portal)
+        starts = self._starts[portal]
         ports = set(DEFAULT_PORTS.values()) | {p for u in starts if (p := url_port(u)) is not None}
         port = url_port(request.url)
         if port not in ports:
@@ -185,10 +189,12 @@ class PortalOffsiteMiddleware:
                                 f"{', '.join(str(p) for p in sorted(ports))})")
         private = non_public(await self._resolve(host))
         if private:
-            home: set[str] = set()
-            for u in starts:
-                home |= non_public(await self._resolve(urlsplit(u).hostname or ""))
-            if not private <= home:
+            if portal not in self._home:
+                home: set[str] = set()
+                for u in starts:
+                    home |= non_public(await self._resolve(urlsplit(u).hostname or ""))
+                self._home[portal] = home
+            if not private <= self._home[portal]:
                 raise IgnoreRequest(f"{what} {host} refused: it resolves to {', '.join(sorted(private))}, a "
                                     "loopback, private or link-local address where the portal is not")
 
