@@ -19,6 +19,7 @@ from PIL import Image
 
 from crawler.report import ocr
 from crawler.report.ocrlabels import snap
+from crawler.report.ocrsign import Lead, lead_of
 from crawler.report.values import norm, parse_cell
 
 Grid = list[list[str | None]]
@@ -271,8 +272,13 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
             text = ""
             if _CJK.search(seen):
                 lost_labels.update(range(r0, r1 + 1))
-        elif parts and parse_cell(text or "").kind == "num":
-            lowest = min(lowest, conf)
+        elif parts and parse_cell(text or "").kind == "num" and not _CJK.search(text or ""):
+            text, doubt = _signed(text or "", lead_of(rgb[ys[r0] : ys[r1 + 1], xs[c0] : xs[c1 + 1]], font),
+                                  _signed_column(grid, r0, c0, c1), len(parts))
+            if doubt:
+                warnings.append(f"{where}: {doubt}; left blank")
+            else:
+                lowest = min(lowest, conf)
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 grid[r][c] = text or ""
@@ -288,6 +294,34 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_SIGNED_HEADER = re.compile(r"增/?减|增减|变化")  # 本年增/减: the template's only columns that may be negative
+
+
+def _signed_column(grid: Grid, row: int, c0: int, c1: int) -> bool:
+    """Whether a header above the cell says its column is a change (may be negative)."""
+    return any(_SIGNED_HEADER.search(grid[r][c] or "") for r in range(row) for c in range(c0, c1 + 1))
+
+
+def _signed(text: str, lead: Lead, signed: bool, lines: int) -> tuple[str, str]:
+    """The number with the sign its pixels show, or ("", why) when the sign is not sure: the
+    recogniser can leave out a scan's faint minus (and read a speck as one), and a number
+    without its minus is a wrong value, never to be stored."""
+    if lines > 1:
+        return ("", f"{text!r} on {lines} lines, sign not checked") if signed else (text, "")
+    read_minus = text.startswith("-")
+    if lead is Lead.INK:
+        return "", f"{text!r} has an unexplained stroke left of it (a minus?)"
+    if lead is Lead.MINUS and not signed:
+        return "", f"{text!r} has a minus-like stroke in a column that cannot be negative"
+    if lead is Lead.MINUS:
+        return (text if read_minus else "-" + text), ""
+    if lead is Lead.JOINED and not read_minus:  # 4 starts with a flat bar too: only a read minus decides
+        return "", f"{text!r} has a flat stroke joined to its first digit (a minus?)"
+    if lead is Lead.JOINED:
+        return text, ""
+    if read_minus:
+        return "", f"{text!r} read with a minus its pixels do not show"
+    return text, ""
 
 
 def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
@@ -322,6 +356,9 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
             confs.append(min(line[v].confidence for line in parts))
     # a speck right of the digits reads as a closing point ("8."), never part of a number
     readings = {t.rstrip(".") if re.fullmatch(r"\d+\.", t) else t for t in readings}
+    if len(readings) == 2 and len({t.removeprefix("-") for t in readings}) == 1:
+        # views that disagree only on a faint minus: read with it, and the pixels decide (_signed)
+        readings = {max(readings, key=len)}
     text = readings.pop()
     sure = max(confs) >= NUMBER_MIN_CONFIDENCE and min(confs) >= NUMBER_AGREE_CONFIDENCE
     ok = not readings and parse_cell(text).kind in ("num", "absent") and sure
