@@ -110,17 +110,23 @@ def test_lead_of_reads_the_pixels_left_of_the_digits(strokes: list[tuple[int, in
     assert lead_of(_cell(strokes), FONT) is lead
 
 
-@pytest.mark.parametrize(("text", "lead", "signed", "want"), [
-    ("7", Lead.MINUS, True, "-7"),
-    ("-7", Lead.MINUS, True, "-7"),
-    ("7", Lead.NOTHING, True, "7"),
-    ("-7", Lead.NOTHING, True, ""),  # a minus the pixels do not show
-    ("7", Lead.MINUS, False, ""),  # a minus where no value may be negative
-    ("7", Lead.INK, True, ""),
-    ("4", Lead.JOINED, True, ""),  # 4's own bar, or a minus joined to it
-    ("-4", Lead.JOINED, True, "-4"),
+@pytest.mark.parametrize(("text", "lead", "want"), [
+    ("7", Lead.MINUS, "-7"),
+    ("-7", Lead.MINUS, "-7"),
+    ("7", Lead.NOTHING, "7"),
+    ("-7", Lead.NOTHING, ""),  # a minus the pixels do not show
+    ("7", Lead.INK, ""),
+    ("4", Lead.JOINED, ""),  # 4's own bar, or a minus joined to it
+    ("-4", Lead.JOINED, "-4"),
+    ("7", None, ""),  # several lines: not checked
 ])
-def test_signed_takes_the_sign_the_pixels_show(text: str, lead: Lead, signed: bool, want: str) -> None:
-    got, why = ocrtable._signed(text, lead, signed, 1)
+def test_signed_takes_the_sign_the_pixels_show(text: str, lead: Lead | None, want: str) -> None:
+    got, why = ocrtable._signed(text, lead)
     assert got == want
     assert bool(why) == (want == "")
+
+
+def test_unsigned_columns_never_take_a_minus() -> None:
+    assert ocrtable._unsigned("7") == ("7", "")
+    got, why = ocrtable._unsigned("-7")
+    assert got == "" and "cannot be negative" in why

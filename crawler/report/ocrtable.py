@@ -273,10 +273,13 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
             if _CJK.search(seen):
                 lost_labels.update(range(r0, r1 + 1))
         elif parts and parse_cell(text or "").kind == "num" and not _CJK.search(text or ""):
-            text, doubt = _signed(text or "", lead_of(rgb[ys[r0] : ys[r1 + 1], xs[c0] : xs[c1 + 1]], font),
-                                  _signed_column(grid, r0, c0, c1), len(parts))
+            if _signed_column(grid, r0, c0, c1):
+                lead = lead_of(rgb[ys[r0] : ys[r1 + 1], xs[c0] : xs[c1 + 1]], font) if len(parts) == 1 else None
+                text, doubt = _signed(text or "", lead)
+            else:
+                text, doubt = _unsigned(text or "")
             if doubt:
-                warnings.append(f"{where}: {doubt}; left blank")
+                warnings.append(f"{where}: {doubt}; not read, left blank")
             else:
                 lowest = min(lowest, conf)
         for r in range(r0, r1 + 1):
@@ -302,25 +305,30 @@ def _signed_column(grid: Grid, row: int, c0: int, c1: int) -> bool:
     return any(_SIGNED_HEADER.search(grid[r][c] or "") for r in range(row) for c in range(c0, c1 + 1))
 
 
-def _signed(text: str, lead: Lead, signed: bool, lines: int) -> tuple[str, str]:
-    """The number with the sign its pixels show, or ("", why) when the sign is not sure: the
-    recogniser can leave out a scan's faint minus (and read a speck as one), and a number
-    without its minus is a wrong value, never to be stored."""
-    if lines > 1:
-        return ("", f"{text!r} on {lines} lines, sign not checked") if signed else (text, "")
+def _signed(text: str, lead: Lead | None) -> tuple[str, str]:
+    """A number of a column that may be negative, with the sign its pixels show (lead: what is
+    left of its digits; None for a cell of several lines, not checked), or ("", why) when the sign
+    is not sure: the recogniser can leave out a scan's faint minus (and read a speck as one), and
+    a number without its minus is a wrong value, never to be stored."""
     read_minus = text.startswith("-")
+    if lead is None:
+        return "", f"{text!r} on several lines, sign not checked"
     if lead is Lead.INK:
         return "", f"{text!r} has an unexplained stroke left of it (a minus?)"
-    if lead is Lead.MINUS and not signed:
-        return "", f"{text!r} has a minus-like stroke in a column that cannot be negative"
     if lead is Lead.MINUS:
         return (text if read_minus else "-" + text), ""
     if lead is Lead.JOINED and not read_minus:  # 4 starts with a flat bar too: only a read minus decides
         return "", f"{text!r} has a flat stroke joined to its first digit (a minus?)"
-    if lead is Lead.JOINED:
-        return text, ""
-    if read_minus:
+    if read_minus and lead is Lead.NOTHING:
         return "", f"{text!r} read with a minus its pixels do not show"
+    return text, ""
+
+
+def _unsigned(text: str) -> tuple[str, str]:
+    """A number of a column that cannot be negative (counts, amounts): a minus read there is a
+    speck or a dash taken for one, and the number is not sure."""
+    if text.startswith("-"):
+        return "", f"{text!r} has a minus in a column that cannot be negative"
     return text, ""
 
 
