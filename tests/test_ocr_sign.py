@@ -130,3 +130,14 @@ def test_unsigned_columns_never_take_a_minus() -> None:
     assert ocrtable._unsigned("7") == ("7", "")
     got, why = ocrtable._unsigned("-7")
     assert got == "" and "cannot be negative" in why
+
+
+def test_a_column_may_be_negative_by_its_own_header_or_when_that_is_not_read() -> None:
+    title = "第二十条第（五）项"
+    grid: ocrtable.Grid = [[title] * 4, ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+                           ["行政许可", "120", "", "35"], ["行政处罚", "120", "7", "35"]]
+    assert [ocrtable._signed_column(grid, 3, c, c) for c in (1, 2, 3)] == [False, True, False]
+    grid[1][3] = ""  # a header not read: only the title, wider than the cell, is above
+    assert ocrtable._signed_column(grid, 3, 3, 3)
+    merged: ocrtable.Grid = [[title] * 4, ["信息内容", *["本年处理决定数量"] * 3], ["行政许可", *["9111"] * 3]]
+    assert not ocrtable._signed_column(merged, 2, 1, 3)  # the header spans the cell's own columns

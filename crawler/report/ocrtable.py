@@ -301,8 +301,16 @@ _SIGNED_HEADER = re.compile(r"增/?减|增减|变化")  # 本年增/减: the tem
 
 
 def _signed_column(grid: Grid, row: int, c0: int, c1: int) -> bool:
-    """Whether a header above the cell says its column is a change (may be negative)."""
-    return any(_SIGNED_HEADER.search(grid[r][c] or "") for r in range(row) for c in range(c0, c1 + 1))
+    """Whether the cell (columns c0..c1) may be negative: its own header (the nearest cell above
+    that is neither a number nor blank) says it is a change, or is not there (not read, so the
+    first header above spans wider than the cell, like 第二十条第（五）项): then it may be one."""
+    for r in range(row - 1, -1, -1):
+        head = grid[r][c0] or ""
+        if not head or parse_cell(head).kind == "num":
+            continue
+        wider = any(0 <= c < len(grid[r]) and grid[r][c] == head for c in (c0 - 1, c1 + 1))
+        return wider or bool(_SIGNED_HEADER.search(head))
+    return True
 
 
 def _signed(text: str, lead: Lead | None) -> tuple[str, str]:
