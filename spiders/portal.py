@@ -628,7 +628,7 @@ class PortalSpider(scrapy.Spider):
         for _ in self._picture_in(page, int(request.cb_kwargs.get("position", 0)),
                                   PageImage(request.url, b"", error=message), deliver=False):
             pass
-        if page in self.held_pages:  # the last picture: the item waits for its delivery
+        if page in self.delivering:  # the last picture: the item waits for its delivery
             deliver = Request(_DELIVERY_URL, callback=self.deliver_page, errback=self.deliver_page,
                               cb_kwargs={"page": page}, dont_filter=True, priority=_PICTURE_PRIORITY,
                               meta={"portal": request.meta.get("portal", "?"), "picture_of": page,
@@ -682,6 +682,9 @@ class PortalSpider(scrapy.Spider):
         for page, state in self.picture_pages.items():
             self.logger.warning("%s: the crawl ended (%s) before its %d table picture(s) came; not stored, "
                                 "the next run fetches it again", page, reason, state["left"])
+        for page in self.delivering:
+            self.logger.warning("%s: the crawl ended (%s) before its item was handed over; not stored, "
+                                "the next run fetches it again", page, reason)
 
     def _page_of(self, response: Response | Failure | None) -> Response | None:
         """The response whose meta an item's signal goes by: for an item a picture's callback (or

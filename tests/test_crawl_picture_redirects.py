@@ -6,6 +6,8 @@ the report is stored with what its other picture gave.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -127,3 +129,30 @@ def test_a_page_whose_last_picture_is_refused_when_scheduled_is_stored(tmp_path:
     assert len(errors) == len(g.pictures) and all(e and "off-domain" in e for e in errors), errors
     assert pending == set(g.pictures)
     assert server.hits("/elsewhere.png") == 0
+
+
+def test_a_picture_whose_redirect_the_scheduler_drops_settles_its_page(tmp_path: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every picture redirects on the site, and the scheduler drops each redirect (request_dropped,
+    no errback): the report is stored with a warning per picture, which are pending."""
+    portal = DemoPortal(seed=7, n_reports=2, n_other=0, image_tables=1)
+    (g,) = [g for g in portal.ground_truth if g.pictures]
+    server = FaultServer(portal=portal)
+    for path in g.pictures:
+        server.route(path, redirect(MOVED_PREFIX + path, status=301))
+    root = str(Path(__file__).resolve().parents[1])  # the subprocess imports tests.droppingscheduler
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    store_url = f"sqlite:///{tmp_path / 'zwgk.db'}"
+    with server.running() as base:
+        run = zwgk("crawl", "--name", "dropped", "--store", store_url, "--url", base + portal.column_url,
+                   *LOOPBACK_SETTINGS, "--set", "SCHEDULER=tests.droppingscheduler.DroppingScheduler",
+                   cwd=tmp_path, timeout=RUN_TIMEOUT)
+    assert run.returncode in (EXIT_OK, EXIT_SOME_FAILED) and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "before its" not in run.stderr
+    with open_store(store_url) as store:
+        (sid,) = store._q("SELECT id FROM sources WHERE url LIKE ?", (f"%{g.path}",)).fetchone()
+        errors = [p["error"] for p in store.pictures(int(sid))]
+        pending = {urlsplit(u).path for (u,) in store._q("SELECT url FROM pending").fetchall()}
+    assert len(errors) == len(g.pictures) and all(e and "dropped by the scheduler" in e for e in errors), errors
+    assert pending == set(g.pictures)  # the links as found, not where they redirected to
+    assert all(server.hits(MOVED_PREFIX + p) == 0 for p in g.pictures)
