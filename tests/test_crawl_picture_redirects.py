@@ -108,26 +108,35 @@ def test_off_site_and_looping_redirects_are_warnings_and_pending(redirect_crawl:
     assert errors[MOVED] is None and errors[AWAY] and errors[LOOP]
 
 
-def test_a_page_whose_last_picture_is_refused_when_scheduled_is_stored(tmp_path: Any) -> None:
-    """Every picture redirects off-site: each is refused before it is queued (no errback), and the
-    last one hands the page's item over by its delivery request."""
+def _every_picture_fails(tmp_path: Any, route: Any, *settings: str) -> tuple[FaultServer, GroundTruthReport,
+                                                                          list[str], set[str]]:
+    """A crawl of the picture report whose every picture is answered by route(path); the picture
+    errors stored with the page, and the paths pending. The crawl must end with the page stored."""
     portal = DemoPortal(seed=7, n_reports=2, n_other=0, image_tables=1)
     (g,) = [g for g in portal.ground_truth if g.pictures]
     server = FaultServer(portal=portal)
     for path in g.pictures:
-        server.route(path, _off_site("/elsewhere.png"))
+        server.route(path, route(path))
     store_url = f"sqlite:///{tmp_path / 'zwgk.db'}"
     with server.running() as base:
-        run = zwgk("crawl", "--name", "away", "--store", store_url, "--url", base + portal.column_url,
-                   *LOOPBACK_SETTINGS, cwd=tmp_path, timeout=RUN_TIMEOUT)
+        run = zwgk("crawl", "--name", "fails", "--store", store_url, "--url", base + portal.column_url,
+                   *LOOPBACK_SETTINGS, *settings, cwd=tmp_path, timeout=RUN_TIMEOUT)
     assert run.returncode in (EXIT_OK, EXIT_SOME_FAILED) and "Traceback" not in run.stderr, run.stderr[-3000:]
     assert "before its" not in run.stderr
     with open_store(store_url) as store:
         (sid,) = store._q("SELECT id FROM sources WHERE url LIKE ?", (f"%{g.path}",)).fetchone()
         errors = [p["error"] for p in store.pictures(int(sid))]
         pending = {urlsplit(u).path for (u,) in store._q("SELECT url FROM pending").fetchall()}
-    assert len(errors) == len(g.pictures) and all(e and "off-domain" in e for e in errors), errors
-    assert pending == set(g.pictures)
+    assert len(errors) == len(g.pictures), errors
+    assert pending == set(g.pictures)  # the links as found, not where they redirected to
+    return server, g, errors, pending
+
+
+def test_a_page_whose_last_picture_is_refused_when_scheduled_is_stored(tmp_path: Any) -> None:
+    """Every picture redirects off-site: each is refused before it is queued (no errback), and the
+    last one hands the page's item over by its delivery request."""
+    server, _, errors, _ = _every_picture_fails(tmp_path, lambda _path: _off_site("/elsewhere.png"))
+    assert all(e and "off-domain" in e for e in errors), errors
     assert server.hits("/elsewhere.png") == 0
 
 
@@ -135,24 +144,10 @@ def test_a_picture_whose_redirect_the_scheduler_drops_settles_its_page(tmp_path:
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Every picture redirects on the site, and the scheduler drops each redirect (request_dropped,
     no errback): the report is stored with a warning per picture, which are pending."""
-    portal = DemoPortal(seed=7, n_reports=2, n_other=0, image_tables=1)
-    (g,) = [g for g in portal.ground_truth if g.pictures]
-    server = FaultServer(portal=portal)
-    for path in g.pictures:
-        server.route(path, redirect(MOVED_PREFIX + path, status=301))
     root = str(Path(__file__).resolve().parents[1])  # the subprocess imports tests.droppingscheduler
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
-    store_url = f"sqlite:///{tmp_path / 'zwgk.db'}"
-    with server.running() as base:
-        run = zwgk("crawl", "--name", "dropped", "--store", store_url, "--url", base + portal.column_url,
-                   *LOOPBACK_SETTINGS, "--set", "SCHEDULER=tests.droppingscheduler.DroppingScheduler",
-                   cwd=tmp_path, timeout=RUN_TIMEOUT)
-    assert run.returncode in (EXIT_OK, EXIT_SOME_FAILED) and "Traceback" not in run.stderr, run.stderr[-3000:]
-    assert "before its" not in run.stderr
-    with open_store(store_url) as store:
-        (sid,) = store._q("SELECT id FROM sources WHERE url LIKE ?", (f"%{g.path}",)).fetchone()
-        errors = [p["error"] for p in store.pictures(int(sid))]
-        pending = {urlsplit(u).path for (u,) in store._q("SELECT url FROM pending").fetchall()}
-    assert len(errors) == len(g.pictures) and all(e and "dropped by the scheduler" in e for e in errors), errors
-    assert pending == set(g.pictures)  # the links as found, not where they redirected to
+    server, g, errors, _ = _every_picture_fails(
+        tmp_path, lambda path: redirect(MOVED_PREFIX + path, status=301),
+        "--set", "SCHEDULER=tests.droppingscheduler.DroppingScheduler")
+    assert all(e and "dropped by the scheduler" in e for e in errors), errors
     assert all(server.hits(MOVED_PREFIX + p) == 0 for p in g.pictures)
