@@ -73,6 +73,9 @@ _PENDING_CALLBACKS = {"parse_list": "on_error", "parse_api": "on_error", "parse_
 # A report page's table pictures are fetched before more pages, so that its item, held until they
 # are in, is not held long.
 _PICTURE_PRIORITY = 1
+# The delivery request of an item whose last picture ended outside a callback: it needs no network
+# (and the offsite check refuses it, which reaches the same method as its errback).
+_DELIVERY_URL = "data:,"
 
 
 def _headers(message: Response | Request) -> dict[str, str]:
@@ -188,6 +191,8 @@ class PortalSpider(scrapy.Spider):
         self.picture_pages: dict[str, dict[str, Any]] = {}
         # report page URL -> its response, from when a picture emitted its item until the item's signal
         self.held_pages: dict[str, Response] = {}
+        # report page URL -> its item, complete, waiting for its delivery request (see _picture_lost)
+        self.delivering: dict[str, ReportItem] = {}
         self.page_images_max = 0
         self.image_max_bytes = 0
 
@@ -558,11 +563,12 @@ class PortalSpider(scrapy.Spider):
             errback=self.on_picture_error,
             cb_kwargs={"page": page, "position": position},
             # Not through the dupefilter: the page's item waits for every one of its pictures, and a
-            # dropped request would never answer. A redirect is not followed for the same reason (a
-            # redirect the scheduler drops has no errback): it fails, with a warning, like an error.
+            # dropped request would never answer. Redirects are followed (http→https, a CDN) within
+            # the portal's domains and REDIRECT_MAX_TIMES; one the scheduler refuses or drops has no
+            # errback, so on_request_scheduled / on_request_dropped settle it (_picture_lost).
             dont_filter=True,
             priority=_PICTURE_PRIORITY,
-            meta={"portal": portal, "picture_of": page, "dont_redirect": True,
+            meta={"portal": portal, "picture_of": page,
                   # 0 in the meta would lift Scrapy's cap: DOWNLOAD_MAXSIZE stays then
                   **({"download_maxsize": self.image_max_bytes} if self.image_max_bytes > 0 else {})},
         )
@@ -611,7 +617,36 @@ class PortalSpider(scrapy.Spider):
         yield from self._picture_in(page, int(request.cb_kwargs.get("position", 0)),
                                     PageImage(request.url, b"", error=message))
 
-    def _picture_in(self, page: str, position: int, picture: PageImage) -> Iterable[Any]:
+    def _picture_lost(self, request: Request, message: str) -> None:
+        """A picture request that ended outside any callback (refused or dropped when scheduled):
+        recorded pending, and a warning on its page's item; when it was the last one the page
+        waited for, the item is handed over by a delivery request (a signal handler cannot yield)."""
+        self._record_failure(request, message)
+        page = request.cb_kwargs.get("page", "")
+        if page not in self.picture_pages:
+            return
+        for _ in self._picture_in(page, int(request.cb_kwargs.get("position", 0)),
+                                  PageImage(request.url, b"", error=message), deliver=False):
+            pass
+        if page in self.delivering:  # the last picture: the item waits for its delivery
+            deliver = Request(_DELIVERY_URL, callback=self.deliver_page, errback=self.deliver_page,
+                              cb_kwargs={"page": page}, dont_filter=True, priority=_PICTURE_PRIORITY,
+                              meta={"portal": request.meta.get("portal", "?"), "picture_of": page,
+                                    "dont_redirect": True})
+            from twisted.internet import reactor
+
+            reactor.callLater(0, self.crawler.engine.crawl, deliver)  # not inside the scheduler's signal
+
+    def deliver_page(self, response: Response | Failure, page: str = "") -> Iterable[Any]:
+        """The item of a page whose last picture ended outside a callback (see _picture_lost). Its
+        own request may be answered or refused (a data: URL): either way the item is emitted."""
+        if isinstance(response, Failure):
+            page = response.request.cb_kwargs.get("page", page)  # type: ignore[attr-defined]
+        item = self.delivering.pop(page, None)
+        if item is not None:
+            yield item
+
+    def _picture_in(self, page: str, position: int, picture: PageImage, deliver: bool = True) -> Iterable[Any]:
         """One picture of a page fetched (or failed: a warning on the report, which is stored with
         what could be read); the last one emits the page's item with its pictures in page order."""
         state = self.picture_pages.get(page)
@@ -627,7 +662,10 @@ class PortalSpider(scrapy.Spider):
         del self.picture_pages[page]
         item.images = state["pictures"]
         self.held_pages[page] = state["response"]
-        yield item
+        if deliver:
+            yield item
+        else:
+            self.delivering[page] = item
 
     def _refetch_page(self, page: str, portal: str) -> Iterable[Any]:
         """The report page again, whatever this run did with it (a 304 before this picture came
@@ -644,6 +682,9 @@ class PortalSpider(scrapy.Spider):
         for page, state in self.picture_pages.items():
             self.logger.warning("%s: the crawl ended (%s) before its %d table picture(s) came; not stored, "
                                 "the next run fetches it again", page, reason, state["left"])
+        for page in self.delivering:
+            self.logger.warning("%s: the crawl ended (%s) before its item was handed over; not stored, "
+                                "the next run fetches it again", page, reason)
 
     def _page_of(self, response: Response | Failure | None) -> Response | None:
         """The response whose meta an item's signal goes by: for an item a picture's callback (or
@@ -906,13 +947,22 @@ class PortalSpider(scrapy.Spider):
         self.stats.error(portal, message)
         if request.meta.get("article"):
             self.stats.count(portal, "failed")
-        self._record_failure(request, message)
+        if "picture_of" in request.meta:
+            self._picture_lost(request, message)
+        else:
+            self._record_failure(request, message)
         self._settle(request.meta, ok=False)
         raise IgnoreRequest(f"off-domain redirect to {host}")
 
     def on_request_dropped(self, request: Request, spider: Any = None) -> None:
-        """The scheduler dropped a request as a duplicate: silent for links, an error for a redirect loop."""
+        """The scheduler dropped a request as a duplicate: silent for links, an error for a redirect loop
+        (and for a table picture, whose page waits for it)."""
         via = request.meta.get("redirect_urls") or []
+        if request.cb_kwargs.get("page") in self.picture_pages and "picture_of" in request.meta:
+            loop = " (redirect loop)" if request.url in via else ""
+            self.stats.error(request.meta.get("portal", "?"), f"{request.url}: table picture dropped by the scheduler{loop}")
+            self._picture_lost(request, f"{(via or [request.url])[0]}: dropped by the scheduler{loop}")
+            return
         if not via:
             return
         portal = request.meta.get("portal", "?")

@@ -19,6 +19,7 @@ from PIL import Image
 
 from crawler.report import ocr
 from crawler.report.ocrlabels import snap
+from crawler.report.ocrsign import Lead, lead_of
 from crawler.report.values import norm, parse_cell
 
 Grid = list[list[str | None]]
@@ -271,8 +272,16 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
             text = ""
             if _CJK.search(seen):
                 lost_labels.update(range(r0, r1 + 1))
-        elif parts and parse_cell(text or "").kind == "num":
-            lowest = min(lowest, conf)
+        elif parts and parse_cell(text or "").kind == "num" and not _CJK.search(text or ""):
+            if _signed_column(grid, r0, c0, c1):
+                lead = lead_of(rgb[ys[r0] : ys[r1 + 1], xs[c0] : xs[c1 + 1]], font) if len(parts) == 1 else None
+                text, doubt = _signed(text or "", lead)
+            else:
+                text, doubt = _unsigned(text or "")
+            if doubt:
+                warnings.append(f"{where}: {doubt}; not read, left blank")
+            else:
+                lowest = min(lowest, conf)
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 grid[r][c] = text or ""
@@ -288,6 +297,47 @@ def _read_table(rgb: np.ndarray, text_ink: np.ndarray, hmask: np.ndarray, vmask:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_SIGNED_HEADER = re.compile(r"增/?减|增减|变化")  # 本年增/减: the template's only columns that may be negative
+
+
+def _signed_column(grid: Grid, row: int, c0: int, c1: int) -> bool:
+    """Whether the cell (columns c0..c1) may be negative: its own header (the nearest cell above
+    that is neither a number nor blank) says it is a change, or is not there (not read, so the
+    first header above spans wider than the cell, like 第二十条第（五）项): then it may be one."""
+    for r in range(row - 1, -1, -1):
+        head = grid[r][c0] or ""
+        if not head or parse_cell(head).kind == "num":
+            continue
+        wider = any(0 <= c < len(grid[r]) and grid[r][c] == head for c in (c0 - 1, c1 + 1))
+        return wider or bool(_SIGNED_HEADER.search(head))
+    return True
+
+
+def _signed(text: str, lead: Lead | None) -> tuple[str, str]:
+    """A number of a column that may be negative, with the sign its pixels show (lead: what is
+    left of its digits; None for a cell of several lines, not checked), or ("", why) when the sign
+    is not sure: the recogniser can leave out a scan's faint minus (and read a speck as one), and
+    a number without its minus is a wrong value, never to be stored."""
+    read_minus = text.startswith("-")
+    if lead is None:
+        return "", f"{text!r} on several lines, sign not checked"
+    if lead is Lead.INK:
+        return "", f"{text!r} has an unexplained stroke left of it (a minus?)"
+    if lead is Lead.MINUS:
+        return (text if read_minus else "-" + text), ""
+    if lead is Lead.JOINED and not read_minus:  # 4 starts with a flat bar too: only a read minus decides
+        return "", f"{text!r} has a flat stroke joined to its first digit (a minus?)"
+    if read_minus and lead is Lead.NOTHING:
+        return "", f"{text!r} read with a minus its pixels do not show"
+    return text, ""
+
+
+def _unsigned(text: str) -> tuple[str, str]:
+    """A number of a column that cannot be negative (counts, amounts): a minus read there is a
+    speck or a dash taken for one, and the number is not sure."""
+    if text.startswith("-"):
+        return "", f"{text!r} has a minus in a column that cannot be negative"
+    return text, ""
 
 
 def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
@@ -322,6 +372,9 @@ def _accept(parts: list[list[ocr.Reading]]) -> tuple[str | None, float]:
             confs.append(min(line[v].confidence for line in parts))
     # a speck right of the digits reads as a closing point ("8."), never part of a number
     readings = {t.rstrip(".") if re.fullmatch(r"\d+\.", t) else t for t in readings}
+    if len(readings) == 2 and len({t.removeprefix("-") for t in readings}) == 1:
+        # views that disagree only on a faint minus: read with it, and the pixels decide (_signed)
+        readings = {max(readings, key=len)}
     text = readings.pop()
     sure = max(confs) >= NUMBER_MIN_CONFIDENCE and min(confs) >= NUMBER_AGREE_CONFIDENCE
     ok = not readings and parse_cell(text).kind in ("num", "absent") and sure
