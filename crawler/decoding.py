@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import charset_normalizer
 
+from crawler.filekind import binary_kind
+
 # Labels that mean "some GB encoding": all are read as GB18030.
 _GB_ALIASES = {"gb2312", "gbk", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "ms936", "windows-936",
                "csgb2312", "euc-cn", "x-euc-cn", "chinese", "iso-ir-58", "gb18030", "hz-gb-2312"}
@@ -27,10 +29,6 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([A-Za-z0
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# Magic numbers of files that portals serve with a text/html content type.
-_MAGIC = ((b"%PDF-", "pdf"), (b"PK\x03\x04", "zip/docx/xlsx"), (b"\xd0\xcf\x11\xe0", "doc/xls (OLE)"),
-          (b"\x89PNG", "png"), (b"GIF8", "gif"), (b"\xff\xd8\xff", "jpeg"), (b"\x1f\x8b", "gzip"),
-          (b"Rar!", "rar"), (b"7z\xbc\xaf", "7z"))
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Only the head of a big page is examined for statistics: enough to judge, bounded in time.
 _SAMPLE = 200_000
@@ -83,9 +81,9 @@ def meta_charset(body: bytes) -> str | None:
 
 def sniff_binary(body: bytes) -> str | None:
     """A name for the kind of non-text body, or None when it looks like text."""
-    for magic, kind in _MAGIC:
-        if body.startswith(magic):
-            return kind
+    kind = binary_kind(body)
+    if kind is not None:
+        return kind
     sample = body[:4096]
     if not sample:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from crawler.filekind import OLE_MAGIC, PDF_MAGIC, ZIP_MAGIC
 from crawler.report.detect import is_about_reports, is_report_title, title_year
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar")
@@ -43,12 +44,12 @@ def content_kind(url: str, content_type: str, body_head: bytes = b"") -> str:
     application/octet-stream or text/html).
     """
     head = body_head[:8]
-    if head.startswith(b"%PDF"):
+    if head.startswith(PDF_MAGIC):
         return "pdf"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .doc, .xls, .wps
+    if head.startswith(OLE_MAGIC):
         ext = url_ext(url)
         return ext if ext in ("doc", "xls", "wps", "et") else "doc"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(ZIP_MAGIC):
         ext = url_ext(url)
         return ext if ext in ("docx", "xlsx", "zip") else "zip"
     ctype = content_type.split(";")[0].strip().lower()

@@ -42,13 +42,13 @@ from crawler.bodychars import body_text_chars
 from crawler.challenge import detect_block
 from crawler.discovery import find_columns, is_annual_report_column, site_key
 from crawler.distributed import serializer
+from crawler.filekind import image_kind
 from crawler.items import PageImage, ReportItem
 from crawler.paging import ListPage, RequestSpec, analyse_list_page, parse_api_response
 from crawler.paging.budget import ListBudget
 from crawler.pending import PendingPolicy, request_key
 from crawler.pictures import choose_pictures
 from crawler.report.detect import title_year
-from crawler.report.scan import image_kind
 from crawler.routing import content_kind, is_attachment_url, link_decision
 from crawler.seeds import Seed, load_seeds
 from crawler.store import PendingEntry, SeenInfo, StoreUnavailable

@@ -676,7 +676,8 @@ class ReportError(ValueError):
 
 
 def _kind(url: str, content_type: str, filename: str, body: bytes) -> str:
-    from crawler.report.scan import IMAGE_EXTENSIONS, image_kind
+    from crawler.filekind import image_kind
+    from crawler.report.scan import IMAGE_EXTENSIONS
 
     name = (filename or url or "").lower().split("?")[0]
     ct = (content_type or "").lower()

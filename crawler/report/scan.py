@@ -16,14 +16,6 @@ from PIL import Image
 
 from crawler.report.pdf import FileText, Grid
 
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff")
 MAX_IMAGE_PIXELS = 60_000_000  # an A3 page at 600 dpi is 70 M; larger is a bomb, not a report
 MAX_FRAMES = 50  # pages of a multi-page TIFF read
@@ -35,11 +27,6 @@ POINTS_PER_INCH = 72
 
 class ImageError(ValueError):
     """A picture that cannot be opened (broken, or too large)."""
-
-
-def image_kind(body: bytes) -> str | None:
-    """png / jpeg / gif / tiff from the file's first bytes, else None."""
-    return next((kind for magic, kind in _MAGIC if body.startswith(magic)), None)
 
 
 def open_frames(body: bytes) -> list[Image.Image]:
