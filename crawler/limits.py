@@ -13,6 +13,7 @@ runs too long in the current thread, `cap_memory()` limits a worker process's ad
 from __future__ import annotations
 
 import ctypes
+import io
 import resource
 import threading
 import zipfile
@@ -75,6 +76,20 @@ def check_zip(archive: zipfile.ZipFile, kind: str) -> None:
     if total > MAX_ZIP_TOTAL_BYTES:
         raise LimitError(f"{kind} inflates to {total / _BYTES_PER_MB:,.0f} MB in all; the limit is "
                          f"{MAX_ZIP_TOTAL_BYTES // _BYTES_PER_MB} MB (a zip bomb?)")
+
+
+@contextmanager
+def checked_zip(body: bytes, kind: str) -> Iterator[zipfile.ZipFile | None]:
+    """The body opened as a zip whose declared sizes pass check_zip (LimitError otherwise); None when
+    it is not a zip at all, which the format's own reader then reports."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+    except (zipfile.BadZipFile, ValueError):
+        yield None
+        return
+    with archive:
+        check_zip(archive, kind)
+        yield archive
 
 
 def cap_memory(megabytes: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -182,25 +183,9 @@ def report_tables(r: SyntheticReport) -> dict[str, Table]:
     return {"二": table_active(r), "三": table_requests(r), "四": table_appeals(r)}
 
 
-def table_grid(t: Table) -> list[list[str]]:
-    """The table expanded to a full rectangle; spanned positions are ''."""
-    grid: dict[tuple[int, int], str] = {}
-    width = 0
-    for ri, row in enumerate(t):
-        ci = 0
-        for cell in row:
-            while (ri, ci) in grid:
-                ci += 1
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    grid[(ri + dr, ci + dc)] = cell.text if (dr, dc) == (0, 0) else ""
-            ci += cell.colspan
-            width = max(width, ci)
-    return [[grid.get((ri, ci), "") for ci in range(width)] for ri in range(len(t))]
-
-
-def _spans(t: Table) -> list[tuple[int, int, int, int]]:
-    """(row, col, rowspan, colspan) of every merged cell, in grid coordinates."""
+def placed_cells(t: Sequence[Sequence[Cell]]) -> list[tuple[int, int, Cell]]:
+    """(row, column, cell) for every cell, columns shifted past cells spanning from above (the HTML
+    table model, shared by the grid, the PDF spans and the table pictures)."""
     taken: set[tuple[int, int]] = set()
     out = []
     for ri, row in enumerate(t):
@@ -209,10 +194,23 @@ def _spans(t: Table) -> list[tuple[int, int, int, int]]:
             while (ri, ci) in taken:
                 ci += 1
             taken |= {(ri + dr, ci + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)}
-            if cell.rowspan > 1 or cell.colspan > 1:
-                out.append((ri, ci, cell.rowspan, cell.colspan))
+            out.append((ri, ci, cell))
             ci += cell.colspan
     return out
+
+
+def table_grid(t: Table) -> list[list[str]]:
+    """The table expanded to a full rectangle; spanned positions are ''."""
+    placed = placed_cells(t)
+    width = max((ci + cell.colspan for _, ci, cell in placed), default=0)
+    grid = {(ri, ci): cell.text for ri, ci, cell in placed}
+    return [[grid.get((ri, ci), "") for ci in range(width)] for ri in range(len(t))]
+
+
+def _spans(t: Table) -> list[tuple[int, int, int, int]]:
+    """(row, col, rowspan, colspan) of every merged cell, in grid coordinates."""
+    return [(ri, ci, cell.rowspan, cell.colspan) for ri, ci, cell in placed_cells(t)
+            if cell.rowspan > 1 or cell.colspan > 1]
 
 
 # --- HTML and text -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from crawler.demo.render import Cell
+from crawler.demo.render import Cell, placed_cells
 
 # Fonts tried when fontconfig is absent (Debian: fonts-wqy-microhei, fonts-noto-cjk).
 _KNOWN_FONTS = (
@@ -73,25 +73,12 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return [*lines, cur] if cur else lines
 
 
-def _placed(table: SpanTable) -> list[tuple[int, int, SpanCell]]:
-    """(row, column, cell) for every cell, columns shifted past cells spanning from above."""
-    taken: set[tuple[int, int]] = set()
-    out = []
-    for ri, row in enumerate(table):
-        ci = 0
-        for cell in row:
-            while (ri, ci) in taken:
-                ci += 1
-            taken |= {(ri + dr, ci + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)}
-            out.append((ri, ci, cell))
-            ci += cell.colspan
-    return out
 
 
 def render_table(table: SpanTable, font_px: int = SCREEN_FONT_PX) -> Image.Image:
     """The table as a white RGB picture with black rules, text centred in its cell."""
     font = _font(font_px)
-    placed = _placed(table)
+    placed = placed_cells(table)
     n_rows = max(r + c.rowspan for r, _, c in placed)
     n_cols = max(k + c.colspan for _, k, c in placed)
     pad = CELL_PADDING

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import zipfile
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ from crawler.limits import (
     MAX_REF_CHAIN,
     LimitError,
     check_cells,
-    check_zip,
+    checked_zip,
 )
 
 Grid = list[list[str | None]]
@@ -215,12 +214,9 @@ def check_docx(body: bytes) -> None:
     python-docx to report."""
     from lxml import etree
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(body))
-    except (zipfile.BadZipFile, ValueError):
-        return
-    with archive:
-        check_zip(archive, "DOCX")
+    with checked_zip(body, "DOCX") as archive:
+        if archive is None:
+            return
         try:
             part = archive.open("word/document.xml")
         except KeyError:

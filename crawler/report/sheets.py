@@ -8,10 +8,9 @@ import datetime as dt
 import io
 import logging
 import re
-import zipfile
 from collections.abc import Iterable
 
-from crawler.limits import MAX_SHEET_CELLS, MAX_SHEET_ROWS, LimitError, check_zip
+from crawler.limits import MAX_SHEET_CELLS, MAX_SHEET_ROWS, LimitError, checked_zip
 from crawler.report.pdf import FileText, Grid
 
 logger = logging.getLogger(__name__)
@@ -85,12 +84,9 @@ def check_xlsx(body: bytes) -> None:
     (about 200 bytes a cell). Not a zip: left to openpyxl to report."""
     from lxml import etree
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(body))
-    except (zipfile.BadZipFile, ValueError):
-        return
-    with archive:
-        check_zip(archive, "XLSX")
+    with checked_zip(body, "XLSX") as archive:
+        if archive is None:
+            return
         for name in archive.namelist():
             if not _SHEET_PART.match(name):
                 continue
