@@ -678,13 +678,16 @@ class PortalSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Report pages still waiting for pictures when the crawl ends (interrupted, stopped) are not
-        stored, hence not seen: the next run fetches them again. Said in the log."""
-        for page, state in self.picture_pages.items():
-            self.logger.warning("%s: the crawl ended (%s) before its %d table picture(s) came; not stored, "
-                                "the next run fetches it again", page, reason, state["left"])
-        for page in self.delivering:
-            self.logger.warning("%s: the crawl ended (%s) before its item was handed over; not stored, "
-                                "the next run fetches it again", page, reason)
+        stored, hence not seen: the next run fetches them again. Said in the log, and counted as
+        failed with an error in the portal's summary (the runner writes it into the run record)."""
+        waiting = [(page, state["item"], f"before its {state['left']} table picture(s) came")
+                   for page, state in self.picture_pages.items()]
+        waiting += [(page, item, "before its item was handed over") for page, item in self.delivering.items()]
+        for page, item, why in waiting:
+            message = f"{page}: the crawl ended ({reason}) {why}; not stored, the next run fetches it again"
+            self.logger.warning("%s", message)
+            self.stats.count(item.portal, "failed")
+            self.stats.error(item.portal, message)
 
     def _page_of(self, response: Response | Failure | None) -> Response | None:
         """The response whose meta an item's signal goes by: for an item a picture's callback (or

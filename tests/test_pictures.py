@@ -95,3 +95,24 @@ def test_a_demo_report_page_with_html_tables_fetches_no_pictures() -> None:
     assert page is not None
     choice = choose_pictures(Selector(text=page.body.decode(g.encoding)), "http://x/" + g.path, 8)
     assert choice.number_tables >= TEMPLATE_TABLES and choice.pictures == []
+
+
+def test_pages_still_waiting_for_pictures_at_the_end_are_counted_failed_with_an_error() -> None:
+    """A crawl that ends while a page waits for its pictures does not store it: the portal's summary
+    (and through the runner, the run record) says so, not only the log."""
+    from types import SimpleNamespace
+
+    from crawler.items import ReportItem
+    from pipelines.portalstats import PortalStats
+    from spiders.portal import PortalSpider
+
+    spider = PortalSpider(url="http://127.0.0.1:1/zwgk/index.html")
+    spider.stats = PortalStats(SimpleNamespace(stats=None, settings={}))
+    waiting = ReportItem(url="http://127.0.0.1:1/a.html", body=b"", portal="p")
+    spider.picture_pages["http://127.0.0.1:1/a.html"] = {"item": waiting, "left": 2}
+    spider.delivering["http://127.0.0.1:1/b.html"] = ReportItem(url="http://127.0.0.1:1/b.html", body=b"", portal="p")
+    spider.closed("shutdown")
+    portal = spider.stats.portal("p")
+    assert portal["counts"]["failed"] == 2
+    assert any("a.html" in e and "2 table picture(s)" in e and "not stored" in e for e in portal["errors"])
+    assert any("b.html" in e and "handed over" in e for e in portal["errors"])
