@@ -150,13 +150,16 @@ def _slow_store(url: str, archive: Path, n: int) -> None:
             s.save(make_item(f"http://demo{g.path}", g.title, year=g.year, agency=g.agency, body=page.body))
 
 
+_INTERRUPTED_REPORTS = 500
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_reparse_leaves_the_store_as_it_was(store_url: str, tmp_path: Path,  # noqa: F811
                                                         sig: signal.Signals) -> None:
     arc = tmp_path / "arc"
     # enough reports that the rebuild is still running when the signal arrives (a report page is
-    # parsed in a few ms now: 40 were done before the signal reached the process)
-    _slow_store(store_url, arc, 150)
+    # parsed in a few ms now: 40, then on a quiet machine 150, were done before the signal acted)
+    _slow_store(store_url, arc, _INTERRUPTED_REPORTS)
     before = dump(store_url)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     with subprocess.Popen([sys.executable, "-m", "crawler.cli", "reparse", "--store", store_url, "--archive-dir",
@@ -165,7 +168,7 @@ def test_interrupted_reparse_leaves_the_store_as_it_was(store_url: str, tmp_path
         lines = []
         for line in proc.stderr:  # the first progress line: sources saved, in the open transaction
             lines.append(line)
-            if re.match(r"reparse: \d+/150 ", line):
+            if re.match(rf"reparse: \d+/{_INTERRUPTED_REPORTS} ", line):
                 break
         sent = time.monotonic()
         proc.send_signal(sig)
